@@ -1,0 +1,63 @@
+"""nnzero: neural networks from scratch on NumPy.
+
+Example
+-------
+>>> import nnzero as nz
+>>> model = nz.Sequential([nz.layers.Dense(16, activation="relu"),
+...                        nz.layers.Dense(3, activation="softmax")], seed=0)
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+...               metrics=["accuracy"])
+"""
+
+from . import (
+    activations,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+    schedules,
+)
+from .errors import (
+    DataFormatError,
+    DatasetNotFoundError,
+    InvalidArgumentError,
+    InvalidTypeError,
+    ModelFileError,
+    NNZeroError,
+    NonFiniteLossWarning,
+    NotCompiledError,
+)
+from .gradcheck import gradcheck
+from .model import History, Sequential, callbacks, load_model
+from .perceptron import Perceptron
+from .threads import limit_threads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataFormatError",
+    "DatasetNotFoundError",
+    "History",
+    "InvalidArgumentError",
+    "InvalidTypeError",
+    "ModelFileError",
+    "NNZeroError",
+    "NonFiniteLossWarning",
+    "NotCompiledError",
+    "Perceptron",
+    "Sequential",
+    "activations",
+    "callbacks",
+    "gradcheck",
+    "initializers",
+    "layers",
+    "limit_threads",
+    "load_model",
+    "losses",
+    "metrics",
+    "optimizers",
+    "regularizers",
+    "schedules",
+]

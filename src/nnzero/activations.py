@@ -1,0 +1,231 @@
+"""Activation functions: each knows its forward pass and its derivative.
+
+An activation maps pre-activations ``z`` to outputs ``a``. ``derivative(z, a)``
+returns ``da/dz`` element-wise; it receives both so that each function can
+use whichever is cheaper (sigmoid and tanh reuse ``a``). ``backward(grad, z,
+a)`` turns the gradient with respect to ``a`` into the gradient with respect
+to ``z``; element-wise activations multiply by the derivative, softmax applies
+its Jacobian.
+
+Your own activation can be any object with ``forward(z)`` and
+``derivative(z, a)`` methods; register its class with :func:`register` to
+save models that use it.
+
+Example
+-------
+>>> import numpy as np
+>>> from nnzero import activations
+>>> relu = activations.get("relu")
+>>> relu.forward(np.array([[-1.0, 2.0]]))
+array([[0., 2.]])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import Registry, config_of
+from ._validation import check_number
+from .errors import InvalidArgumentError
+
+_REGISTRY = Registry("activation", protocol=("forward", "derivative"))
+register = _REGISTRY.register
+
+
+class Activation:
+    """Base class; subclasses implement ``forward`` and ``derivative``."""
+
+    #: False for functions with no usable gradient (the perceptron's step).
+    differentiable = True
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Gradient with respect to ``z`` given the gradient with respect to ``a``."""
+        return grad * self.derivative(z, a)
+
+    def get_config(self) -> dict:
+        return {"name": self.registered_name}
+
+    def __call__(self, z):
+        return self.forward(z)
+
+    def __repr__(self):
+        params = {k: v for k, v in self.get_config().items() if k != "name"}
+        args = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        return f"{type(self).__name__}({args})"
+
+
+@register("linear", "identity")
+class Linear(Activation):
+    """``a = z``."""
+
+    def forward(self, z):
+        return z
+
+    def derivative(self, z, a):
+        return np.ones_like(z)
+
+    def backward(self, grad, z, a):
+        return grad
+
+
+@register("sigmoid", "logistic")
+class Sigmoid(Activation):
+    """``a = 1 / (1 + exp(-z))``, computed without overflow for any ``z``."""
+
+    def forward(self, z):
+        # exp(-|z|) is in (0, 1], so neither branch can overflow.
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+    def derivative(self, z, a):
+        return a * (1.0 - a)
+
+
+@register("tanh")
+class Tanh(Activation):
+    """Hyperbolic tangent."""
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        return 1.0 - a * a
+
+
+@register("relu")
+class ReLU(Activation):
+    """``a = max(z, 0)``; its derivative at 0 is taken as 0, as in PyTorch."""
+
+    def forward(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, z, a):
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, grad, z, a):
+        return np.where(z > 0, grad, 0).astype(grad.dtype, copy=False)
+
+
+@register("leaky_relu")
+class LeakyReLU(Activation):
+    """``a = z`` for ``z > 0`` else ``negative_slope * z`` (PyTorch's default slope 0.01)."""
+
+    def __init__(self, negative_slope: float = 0.01):
+        self.negative_slope = check_number(negative_slope, "negative_slope", low=0.0)
+
+    def forward(self, z):
+        return np.where(z > 0, z, self.negative_slope * z).astype(z.dtype, copy=False)
+
+    def derivative(self, z, a):
+        return np.where(z > 0, 1.0, self.negative_slope).astype(z.dtype)
+
+    def get_config(self):
+        return {"name": "leaky_relu", "negative_slope": self.negative_slope}
+
+
+@register("elu")
+class ELU(Activation):
+    """``a = z`` for ``z > 0`` else ``alpha * (exp(z) - 1)``."""
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = check_number(alpha, "alpha", low=0.0)
+
+    def forward(self, z):
+        # expm1 of min(z, 0) keeps precision near 0 and never overflows.
+        neg = self.alpha * np.expm1(np.minimum(z, 0))
+        return np.where(z > 0, z, neg).astype(z.dtype, copy=False)
+
+    def derivative(self, z, a):
+        # For z <= 0, d/dz alpha*(exp(z)-1) = alpha*exp(z) = a + alpha.
+        return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
+
+    def get_config(self):
+        return {"name": "elu", "alpha": self.alpha}
+
+
+@register("softmax")
+class Softmax(Activation):
+    """Row-wise ``exp(z) / sum(exp(z))``, shifted by the row maximum so no
+    ``exp`` overflows."""
+
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        e /= e.sum(axis=1, keepdims=True)
+        return e
+
+    def derivative(self, z, a):
+        raise InvalidArgumentError(
+            "softmax has no element-wise derivative; use backward(grad, z, a), "
+            "which applies its Jacobian."
+        )
+
+    def backward(self, grad, z, a):
+        # Jacobian-vector product: J = diag(a) - a a^T, so J g = a * (g - <g, a>).
+        return a * (grad - np.sum(grad * a, axis=1, keepdims=True))
+
+
+@register("step", "heaviside")
+class Step(Activation):
+    """Rosenblatt's threshold: 1 where ``z >= 0``, else 0. It has no useful
+    gradient, so it is only for :class:`nnzero.Perceptron`."""
+
+    differentiable = False
+
+    def forward(self, z):
+        return (z >= 0).astype(z.dtype)
+
+    def derivative(self, z, a):
+        raise InvalidArgumentError(
+            "The step activation has no gradient (it is zero almost everywhere), so it "
+            "cannot be trained by backpropagation. Use nnzero.Perceptron, or a "
+            "differentiable activation such as 'sigmoid'."
+        )
+
+
+class _UserActivation(Activation):
+    """Adapter giving a user's forward/derivative object the full interface."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.differentiable = getattr(obj, "differentiable", True)
+
+    def forward(self, z):
+        return self.obj.forward(z)
+
+    def derivative(self, z, a):
+        return self.obj.derivative(z, a)
+
+    def backward(self, grad, z, a):
+        backward = getattr(self.obj, "backward", None)
+        return backward(grad, z, a) if callable(backward) else grad * self.obj.derivative(z, a)
+
+    def get_config(self):
+        return config_of(self.obj, "activation")
+
+    def __repr__(self):
+        return repr(self.obj)
+
+
+def get(identifier, argument: str = "activation") -> Activation:
+    """Resolve a name, config dict, ``None`` (linear) or object to an activation.
+
+    >>> get("tanh")
+    Tanh()
+    """
+    if identifier is None:
+        return Linear()
+    resolved = _REGISTRY.get(identifier, argument)
+    if isinstance(resolved, Activation):
+        return resolved
+    return _UserActivation(resolved)
+
+
+def names() -> list[str]:
+    """The registered activation names."""
+    return _REGISTRY.names()

@@ -1,0 +1,173 @@
+"""Weight initializers.
+
+An initializer is called with the kernel's shape ``(fan_in, fan_out)``, the
+model's random generator and a dtype, and returns a new array. Every random
+number comes from the generator passed in, never from NumPy's global state,
+so a model's seed fixes its initial weights.
+
+Example
+-------
+>>> import numpy as np
+>>> from nnzero import initializers
+>>> w = initializers.get("he_normal")((784, 128), np.random.default_rng(0), np.float32)
+>>> w.shape, w.dtype
+((784, 128), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import Registry
+from ._validation import check_positive
+
+_REGISTRY = Registry("initializer", protocol=("__call__",))
+register = _REGISTRY.register
+
+
+class Initializer:
+    """Base class: ``__call__(shape, rng, dtype)`` returns the initial array."""
+
+    def __call__(self, shape, rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"name": self.registered_name, **vars(self)}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+def _fans(shape) -> tuple[int, int]:
+    fan_in = shape[0] if len(shape) > 0 else 1
+    fan_out = shape[1] if len(shape) > 1 else shape[0]
+    return fan_in, fan_out
+
+
+@register("zeros")
+class Zeros(Initializer):
+    """All zeros (the default for biases)."""
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        return np.zeros(shape, dtype=dtype)
+
+
+@register("ones")
+class Ones(Initializer):
+    """All ones."""
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        return np.ones(shape, dtype=dtype)
+
+
+@register("random_normal")
+class RandomNormal(Initializer):
+    """Normal with a fixed standard deviation. ``RandomNormal(0.01)`` is the
+    "small random numbers" of tutorial 000."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05):
+        self.mean = float(mean)
+        self.stddev = check_positive(stddev, "stddev")
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        return rng.normal(self.mean, self.stddev, size=shape).astype(dtype)
+
+
+@register("random_uniform")
+class RandomUniform(Initializer):
+    """Uniform on ``[minval, maxval)``."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05):
+        self.minval = float(minval)
+        self.maxval = float(maxval)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        return rng.uniform(self.minval, self.maxval, size=shape).astype(dtype)
+
+
+class _VarianceScaling(Initializer):
+    """Variance ``scale / fan`` where fan is fan_in, fan_out or their mean."""
+
+    scale = 1.0
+    mode = "fan_in"
+    distribution = "normal"
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        fan_in, fan_out = _fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, fan)
+        if self.distribution == "uniform":
+            # Uniform on [-l, l] has variance l^2 / 3.
+            limit = np.sqrt(3.0 * variance)
+            return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        return rng.normal(0.0, np.sqrt(variance), size=shape).astype(dtype)
+
+    def get_config(self):
+        return {"name": self.registered_name}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+@register("glorot_uniform", "xavier_uniform")
+class GlorotUniform(_VarianceScaling):
+    """Glorot & Bengio (2010): uniform with variance ``2 / (fan_in + fan_out)``."""
+
+    mode, distribution = "fan_avg", "uniform"
+
+
+@register("glorot_normal", "xavier_normal")
+class GlorotNormal(_VarianceScaling):
+    """Glorot & Bengio (2010): normal with variance ``2 / (fan_in + fan_out)``
+    (untruncated, as PyTorch's ``xavier_normal_``)."""
+
+    mode = "fan_avg"
+
+
+@register("he_uniform", "kaiming_uniform")
+class HeUniform(_VarianceScaling):
+    """He et al. (2015) for ReLU: uniform with variance ``2 / fan_in``."""
+
+    scale, distribution = 2.0, "uniform"
+
+
+@register("he_normal", "kaiming_normal")
+class HeNormal(_VarianceScaling):
+    """He et al. (2015) for ReLU: normal with variance ``2 / fan_in``."""
+
+    scale = 2.0
+
+
+@register("lecun_normal")
+class LecunNormal(_VarianceScaling):
+    """LeCun et al. (1998): normal with variance ``1 / fan_in``."""
+
+
+@register("lecun_uniform")
+class LecunUniform(_VarianceScaling):
+    """LeCun et al. (1998): uniform with variance ``1 / fan_in``."""
+
+    distribution = "uniform"
+
+
+@register("scaled_normal")
+class ScaledNormal(_VarianceScaling):
+    """Tutorial 003's rule: standard normal times ``sqrt(1 / fan_out)``, i.e.
+    variance ``1 / n_units`` of the layer being initialised."""
+
+    mode = "fan_out"
+
+
+def get(identifier, argument: str = "kernel_initializer") -> Initializer:
+    """Resolve a name, config dict or callable to an initializer.
+
+    >>> get("glorot_uniform")
+    GlorotUniform()
+    """
+    return _REGISTRY.get(identifier, argument)
+
+
+def names() -> list[str]:
+    """The registered initializer names."""
+    return _REGISTRY.names()

@@ -1,0 +1,57 @@
+"""The layer interface shared by every layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Layer:
+    """Base class of all layers.
+
+    A layer owns its parameters (``params``) and their gradients (``grads``,
+    a parallel list filled by ``backward``). It is built lazily: ``build``
+    runs on the first input, when its width is known. ``forward(x,
+    training)`` computes the output and keeps what ``backward(grad)`` needs,
+    which returns the gradient with respect to the layer's input.
+    """
+
+    def __init__(self, name: str | None = None):
+        self.name = name
+        self.built = False
+        self.params: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        self.param_names: list[str] = []
+        self.input_shape: tuple[int, ...] | None = None
+        #: False for the first layer: nobody needs the gradient of the data.
+        self.needs_input_grad = True
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype) -> None:
+        """Create parameters for inputs of shape ``(batch,) + input_shape``."""
+        self.input_shape = tuple(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def penalty(self) -> float:
+        """Regularization added to the loss (0 for layers without one)."""
+        return 0.0
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.params))
+
+    def get_config(self) -> dict:
+        return {"name": self.registered_name}
+
+    def __call__(self, x, training: bool = False):
+        return self.forward(x, training=training)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,140 @@
+"""The fully connected layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations, initializers, regularizers
+from .._registry import config_of
+from .._validation import check_int
+from ..errors import InvalidArgumentError, InvalidTypeError
+from . import register
+from .base import Layer
+
+
+@register("dense")
+class Dense(Layer):
+    """``a = activation(x @ kernel + bias)``.
+
+    ``kernel`` has shape ``(n_in, units)`` and ``bias`` ``(units,)``, built
+    from the first input's width, as in Keras.
+
+    Parameters
+    ----------
+    units : int
+        Number of outputs.
+    activation : str, object or None
+        Name (``"relu"``), an activation object, or ``None`` for linear.
+    use_bias : bool
+        Whether to add a bias vector.
+    kernel_initializer, bias_initializer : str or object
+        How to draw the initial weights.
+    kernel_regularizer : str, object or None
+        Penalty on the kernel, e.g. ``nnzero.regularizers.L2(1e-4)``.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> layer = nz.layers.Dense(3, activation="relu")
+    >>> layer.build((4,), np.random.default_rng(0), np.float64)
+    >>> layer.forward(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        name: str | None = None,
+    ):
+        super().__init__(name)
+        self.units = check_int(units, "units", low=1)
+        if not isinstance(use_bias, bool):
+            raise InvalidTypeError(f"`use_bias` must be a bool. Received: use_bias={use_bias!r}")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._x = self._z = self._a = None
+
+    def build(self, input_shape, rng, dtype):
+        if len(input_shape) != 1:
+            raise InvalidArgumentError(
+                f"Dense expects 2-D input (n_samples, n_features); received samples of shape "
+                f"{tuple(input_shape)}. Put a Flatten() layer first."
+            )
+        n_in = input_shape[0]
+        kernel = np.asarray(self.kernel_initializer((n_in, self.units), rng, dtype), dtype=dtype)
+        if kernel.shape != (n_in, self.units):
+            raise InvalidArgumentError(
+                f"kernel_initializer returned shape {kernel.shape}; expected {(n_in, self.units)}"
+            )
+        self.params = [np.ascontiguousarray(kernel)]
+        self.param_names = ["kernel"]
+        if self.use_bias:
+            bias = np.asarray(self.bias_initializer((self.units,), rng, dtype), dtype=dtype)
+            self.params.append(bias.reshape(self.units).copy())
+            self.param_names.append("bias")
+        self.grads = [np.zeros_like(p) for p in self.params]
+        super().build(input_shape, rng, dtype)
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.params[0]
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return self.params[1] if self.use_bias else None
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def forward(self, x, training=False):
+        z = x @ self.params[0]
+        if self.use_bias:
+            z += self.params[1]
+        a = self.activation.forward(z)
+        if training:
+            self._x, self._z, self._a = x, z, a
+        return a
+
+    def backward(self, grad, preactivation: bool = False):
+        """Backpropagate ``grad`` (w.r.t. the output, or w.r.t. ``z`` when
+        ``preactivation`` is true, as in the fused softmax/cross-entropy path).
+
+        dL/dz = grad * f'(z);  dL/dW = x^T dL/dz;  dL/db = sum over batch;
+        dL/dx = dL/dz W^T.
+        """
+        dz = grad if preactivation else self.activation.backward(grad, self._z, self._a)
+        np.matmul(self._x.T, dz, out=self.grads[0])
+        if self.kernel_regularizer is not None:
+            self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.grads[1])
+        return dz @ self.params[0].T if self.needs_input_grad else None
+
+    def penalty(self):
+        if self.kernel_regularizer is None:
+            return 0.0
+        return self.kernel_regularizer.penalty(self.params[0])
+
+    def get_config(self):
+        return {
+            "name": "dense",
+            "units": self.units,
+            "activation": config_of(self.activation, "activation"),
+            "use_bias": self.use_bias,
+            "kernel_initializer": config_of(self.kernel_initializer, "initializer"),
+            "bias_initializer": config_of(self.bias_initializer, "initializer"),
+            "kernel_regularizer": (
+                None
+                if self.kernel_regularizer is None
+                else config_of(self.kernel_regularizer, "regularizer")
+            ),
+        }

@@ -1,0 +1,343 @@
+"""Loss functions: each knows its value and its gradient.
+
+A loss averages per-sample losses over the batch (optionally weighted by
+``sample_weight``: ``sum(w_i * l_i) / n``, as Keras does) and returns the
+gradient of that average with respect to the network's output.
+
+Cross-entropy losses also work on logits (``from_logits=True``), and the
+model fuses them with the output activation they pair with (softmax for the
+categorical losses, sigmoid for binary cross-entropy): the gradient with
+respect to the logits is then simply ``(p - y) / n``, which is both cheaper
+and more accurate than chaining the two derivatives.
+
+Your own loss can be any object with ``value(y_true, y_pred)`` and
+``gradient(y_true, y_pred)`` methods.
+
+Example
+-------
+>>> import numpy as np
+>>> from nnzero import losses
+>>> mse = losses.get("mse")
+>>> float(mse.value(np.array([[1.0]]), np.array([[3.0]])))
+4.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import Registry, config_of
+from .activations import Sigmoid, Softmax
+from .errors import InvalidArgumentError, InvalidTypeError
+
+_REGISTRY = Registry("loss", protocol=("value", "gradient"))
+register = _REGISTRY.register
+
+_softmax = Softmax().forward
+_sigmoid = Sigmoid().forward
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    m = z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def _reduce(per_sample: np.ndarray, sample_weight) -> float:
+    if sample_weight is not None:
+        per_sample = per_sample * sample_weight
+    return float(per_sample.sum() / per_sample.shape[0])
+
+
+def _scale(grad: np.ndarray, sample_weight) -> np.ndarray:
+    """Divide by the batch size and apply per-sample weights, in place."""
+    grad /= grad.shape[0]
+    if sample_weight is not None:
+        grad *= sample_weight.reshape(-1, *([1] * (grad.ndim - 1)))
+    return grad
+
+
+def _clip(p: np.ndarray) -> np.ndarray:
+    # Keeps log() and 1/p finite when a probability rounds to exactly 0 or 1.
+    eps = np.finfo(p.dtype).eps if p.dtype.kind == "f" else 1e-7
+    return np.clip(p, eps, 1.0 - eps)
+
+
+class Loss:
+    """Base class: subclasses define ``per_sample`` and ``gradient``."""
+
+    #: Name of the output activation this loss fuses with, if any.
+    fused_activation: str | None = None
+    #: True when targets are class indices rather than arrays like the output.
+    sparse_targets = False
+
+    def __init__(self, from_logits: bool = False):
+        if not isinstance(from_logits, bool):
+            raise InvalidTypeError(
+                f"`from_logits` must be a bool. Received: from_logits={from_logits!r}"
+            )
+        if from_logits and self.fused_activation is None:
+            raise InvalidArgumentError(
+                f"{type(self).__name__} has no logit form. Received: from_logits=True"
+            )
+        self.from_logits = from_logits
+
+    # -- the two methods a user-defined loss must provide ---------------------
+    def value(self, y_true, y_pred, sample_weight=None) -> float:
+        """Mean loss over the batch."""
+        if self.from_logits:
+            return _reduce(self.per_sample_from_logits(y_true, y_pred), sample_weight)
+        return _reduce(self.per_sample(y_true, y_pred), sample_weight)
+
+    def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
+        """Gradient of :meth:`value` with respect to ``y_pred``."""
+        if self.from_logits:
+            return self.logit_gradient(y_true, self.activate(y_pred), sample_weight)
+        return _scale(self.raw_gradient(y_true, y_pred), sample_weight)
+
+    # -- logit-domain forms, shared by from_logits and the fused model path -----
+    def activate(self, logits):
+        """The output activation this loss pairs with, applied to logits."""
+        return _softmax(logits) if self.fused_activation == "softmax" else _sigmoid(logits)
+
+    def logit_gradient(self, y_true, probs, sample_weight=None) -> np.ndarray:
+        """Gradient with respect to the logits, given the activated output ``probs``.
+
+        For softmax + categorical cross-entropy and sigmoid + binary
+        cross-entropy alike it is ``(p - y) / n`` (the class-index form
+        subtracts 1 at the true class).
+        """
+        raise NotImplementedError
+
+    def per_sample(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def per_sample_from_logits(self, y_true, logits):
+        raise NotImplementedError
+
+    def raw_gradient(self, y_true, y_pred):
+        raise NotImplementedError
+
+    # -- targets ---------------------------------------------------------------
+    def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
+        """Validate targets against the output width and convert their dtype."""
+        y = _numeric(y)
+        if y.ndim == 1 and n_outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise InvalidArgumentError(
+                f"`y` must have shape (n_samples, {n_outputs}) to match the model's "
+                f"{n_outputs} outputs for {self.registered_name}. Received: shape {y.shape}"
+            )
+        return y.astype(dtype, copy=False)
+
+    def get_config(self) -> dict:
+        config = {"name": self.registered_name}
+        if self.fused_activation is not None:
+            config["from_logits"] = self.from_logits
+        return config
+
+    def __repr__(self):
+        return f"{type(self).__name__}(from_logits={self.from_logits})"
+
+
+def _numeric(y) -> np.ndarray:
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError) as err:
+        raise InvalidTypeError(f"`y` must be array-like of numbers. Received: {err}") from None
+    if y.dtype.kind not in "biuf":
+        raise InvalidTypeError(f"`y` must be numeric. Received: an array of dtype {y.dtype}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise InvalidArgumentError("`y` contains NaN or infinite values.")
+    return y
+
+
+@register("mse", "mean_squared_error")
+class MeanSquaredError(Loss):
+    """Mean over samples and outputs of ``(y_pred - y_true)**2``."""
+
+    def per_sample(self, y_true, y_pred):
+        diff = y_pred - y_true
+        return np.mean(diff * diff, axis=1)
+
+    def raw_gradient(self, y_true, y_pred):
+        return (y_pred - y_true) * (2.0 / y_pred.shape[1])
+
+    def get_config(self):
+        return {"name": "mse"}
+
+    def __repr__(self):
+        return "MeanSquaredError()"
+
+
+@register("binary_crossentropy", "bce")
+class BinaryCrossentropy(Loss):
+    """``-mean(y log p + (1 - y) log(1 - p))`` over outputs, for independent
+    yes/no outputs (sigmoid)."""
+
+    fused_activation = "sigmoid"
+
+    def per_sample(self, y_true, y_pred):
+        p = _clip(y_pred)
+        return -np.mean(y_true * np.log(p) + (1.0 - y_true) * np.log1p(-p), axis=1)
+
+    def per_sample_from_logits(self, y_true, logits):
+        # log(1 + exp(-|z|)) never overflows; this is log-sigmoid rearranged.
+        z = logits
+        return np.mean(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z))), axis=1)
+
+    def raw_gradient(self, y_true, y_pred):
+        p = _clip(y_pred)
+        return (p - y_true) / (p * (1.0 - p) * y_pred.shape[1])
+
+    def logit_gradient(self, y_true, probs, sample_weight=None):
+        return _scale((probs - y_true) / probs.shape[1], sample_weight)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if y.min() < 0 or y.max() > 1:
+            raise InvalidArgumentError(
+                "`y` for binary_crossentropy must hold values in [0, 1]. "
+                f"Received: values from {y.min()} to {y.max()}"
+            )
+        return y
+
+
+@register("categorical_crossentropy", "cce")
+class CategoricalCrossentropy(Loss):
+    """``-sum(y log p)`` over classes, averaged over samples; targets are
+    one-hot (or any probability) rows."""
+
+    fused_activation = "softmax"
+
+    def per_sample(self, y_true, y_pred):
+        return -np.sum(y_true * np.log(_clip(y_pred)), axis=1)
+
+    def per_sample_from_logits(self, y_true, logits):
+        return _logsumexp(logits) * y_true.sum(axis=1) - np.sum(y_true * logits, axis=1)
+
+    def raw_gradient(self, y_true, y_pred):
+        return -y_true / _clip(y_pred)
+
+    def logit_gradient(self, y_true, probs, sample_weight=None):
+        # Rows of y_true sum to 1 for one-hot or probability targets, so the
+        # general p * sum(y) - y reduces to p - y.
+        return _scale(probs * y_true.sum(axis=1, keepdims=True) - y_true, sample_weight)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        arr = _numeric(y)
+        if arr.ndim != 2 or arr.shape[1] != n_outputs:
+            hint = (
+                " Class indices need loss='sparse_categorical_crossentropy'."
+                if arr.ndim == 1
+                else ""
+            )
+            raise InvalidArgumentError(
+                f"`y` for categorical_crossentropy must be one-hot rows of width {n_outputs} "
+                f"(the model's output width). Received: shape {arr.shape}.{hint}"
+            )
+        if arr.min() < 0:
+            raise InvalidArgumentError("`y` for categorical_crossentropy must be non-negative.")
+        return arr.astype(dtype, copy=False)
+
+
+@register("sparse_categorical_crossentropy", "scce")
+class SparseCategoricalCrossentropy(Loss):
+    """Categorical cross-entropy with integer class indices as targets."""
+
+    fused_activation = "softmax"
+    sparse_targets = True
+
+    @staticmethod
+    def _rows(y_true):
+        return np.arange(y_true.shape[0]), y_true
+
+    def per_sample(self, y_true, y_pred):
+        return -np.log(_clip(y_pred[self._rows(y_true)]))
+
+    def per_sample_from_logits(self, y_true, logits):
+        return _logsumexp(logits) - logits[self._rows(y_true)]
+
+    def raw_gradient(self, y_true, y_pred):
+        grad = np.zeros_like(y_pred)
+        rows = self._rows(y_true)
+        grad[rows] = -1.0 / _clip(y_pred[rows])
+        return grad
+
+    def logit_gradient(self, y_true, probs, sample_weight=None):
+        grad = probs.copy()
+        grad[self._rows(y_true)] -= 1.0
+        return _scale(grad, sample_weight)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        arr = _numeric(y)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            hint = " One-hot targets need loss='categorical_crossentropy'." if arr.ndim == 2 else ""
+            raise InvalidArgumentError(
+                "`y` for sparse_categorical_crossentropy must be a 1-D array of class "
+                f"indices. Received: shape {arr.shape}.{hint}"
+            )
+        if arr.dtype.kind == "f":
+            if not np.all(arr == np.round(arr)):
+                raise InvalidArgumentError(
+                    "`y` for sparse_categorical_crossentropy must hold whole-number class "
+                    "indices. Received: non-integer values"
+                )
+        labels = arr.astype(np.int64)
+        if labels.min() < 0 or labels.max() >= n_outputs:
+            raise InvalidArgumentError(
+                f"`y` labels must be in [0, {n_outputs}) for a model with {n_outputs} outputs. "
+                f"Received: labels from {labels.min()} to {labels.max()}"
+            )
+        return labels
+
+
+class _UserLoss(Loss):
+    """Adapter for a user's object with value/gradient methods."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.from_logits = False
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            return float(self.obj.value(y_true, y_pred, sample_weight))
+        return float(self.obj.value(y_true, y_pred))
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            return self.obj.gradient(y_true, y_pred, sample_weight)
+        return self.obj.gradient(y_true, y_pred)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        prepare = getattr(self.obj, "prepare_targets", None)
+        if callable(prepare):
+            return prepare(y, n_outputs, dtype)
+        return Loss.prepare_targets(self, y, n_outputs, dtype)
+
+    @property
+    def registered_name(self):
+        return type(self.obj).__name__
+
+    def get_config(self):
+        return config_of(self.obj, "loss")
+
+    def __repr__(self):
+        return repr(self.obj)
+
+
+def get(identifier, argument: str = "loss") -> Loss:
+    """Resolve a name, config dict or object to a loss.
+
+    >>> get("sparse_categorical_crossentropy")
+    SparseCategoricalCrossentropy(from_logits=False)
+    """
+    resolved = _REGISTRY.get(identifier, argument)
+    return resolved if isinstance(resolved, Loss) else _UserLoss(resolved)
+
+
+def names() -> list[str]:
+    """The registered loss names."""
+    return _REGISTRY.names()

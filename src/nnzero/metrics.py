@@ -1,0 +1,67 @@
+"""Metrics reported during training and evaluation.
+
+A metric is a function ``(y_true, y_pred, loss) -> float`` of one batch,
+averaged over the samples; ``loss`` tells it how targets and outputs are
+encoded (class indices, one-hot rows, or one sigmoid unit).
+
+Example
+-------
+>>> import numpy as np
+>>> from nnzero import metrics, losses
+>>> probs = np.array([[0.9, 0.1], [0.2, 0.8]])
+>>> metrics.accuracy(np.array([0, 0]), probs, losses.get("sparse_categorical_crossentropy"))
+0.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidArgumentError
+
+
+def predicted_classes(y_pred: np.ndarray, from_logits: bool = False) -> np.ndarray:
+    """Class index per row: argmax, or a 0.5 threshold for a single output unit
+    (0 on logits)."""
+    if y_pred.shape[1] == 1:
+        return (y_pred[:, 0] > (0.0 if from_logits else 0.5)).astype(np.int64)
+    return np.argmax(y_pred, axis=1)
+
+
+def accuracy(y_true, y_pred, loss) -> float:
+    """Fraction of samples whose predicted class is the true class."""
+    predicted = predicted_classes(y_pred, getattr(loss, "from_logits", False))
+    if getattr(loss, "sparse_targets", False):
+        truth = y_true
+    elif y_true.shape[1] == 1:
+        truth = (y_true[:, 0] > 0.5).astype(np.int64)
+    else:
+        truth = np.argmax(y_true, axis=1)
+    return float(np.mean(predicted == truth))
+
+
+def mae(y_true, y_pred, loss) -> float:
+    """Mean absolute error over samples and outputs."""
+    return float(np.mean(np.abs(y_pred - y_true)))
+
+
+def mse(y_true, y_pred, loss) -> float:
+    """Mean squared error over samples and outputs."""
+    return float(np.mean((y_pred - y_true) ** 2))
+
+
+_METRICS = {"accuracy": accuracy, "acc": accuracy, "mae": mae, "mse": mse}
+
+
+def get(name) -> tuple[str, callable]:
+    """The canonical name and function of a metric.
+
+    >>> get("acc")[0]
+    'accuracy'
+    """
+    if not isinstance(name, str) or name.lower() not in _METRICS:
+        raise InvalidArgumentError(
+            f"Unknown metric {name!r}. Valid metric names: {', '.join(sorted(_METRICS))}."
+        )
+    fn = _METRICS[name.lower()]
+    return fn.__name__, fn

@@ -1,0 +1,210 @@
+"""Callbacks: small state machines the training loop calls at fixed points.
+
+They reset in ``on_train_begin`` and stop training by setting
+``model.stop_training = True``. Subclass :class:`Callback` and override the
+hooks you need.
+
+Example
+-------
+>>> import nnzero as nz
+>>> stop = nz.callbacks.EarlyStopping(monitor="val_loss", patience=3,
+...                                   restore_best_weights=True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_int, check_number
+from ..errors import InvalidArgumentError, InvalidTypeError
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+
+    model = None
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def on_train_begin(self, logs=None): ...
+
+    def on_train_end(self, logs=None): ...
+
+    def on_epoch_begin(self, epoch, logs=None): ...
+
+    def on_epoch_end(self, epoch, logs=None): ...
+
+    def on_batch_end(self, batch, logs=None): ...
+
+
+class History(Callback):
+    """Records the per-epoch logs; ``fit`` returns it.
+
+    ``history.history`` maps each name (``loss``, ``accuracy``, ``val_loss``,
+    ``val_accuracy``, ``epoch_time``, ``learning_rate``) to a per-epoch list.
+    ``stopped_reason`` says why training ended early, if it did.
+    """
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.stopped_reason: str | None = None
+
+    def on_train_begin(self, logs=None):
+        self.history, self.epoch, self.stopped_reason = {}, [], None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self):
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+class _Monitor(Callback):
+    """Shared logic for callbacks that watch one logged quantity."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0):
+        if not isinstance(monitor, str):
+            raise InvalidTypeError(f"`monitor` must be a string. Received: monitor={monitor!r}")
+        if mode not in ("auto", "min", "max"):
+            raise InvalidArgumentError(
+                f"`mode` must be 'auto', 'min' or 'max'. Received: mode={mode!r}"
+            )
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.monitor = monitor
+        self.mode = mode
+        self.min_delta = abs(check_number(min_delta, "min_delta"))
+        self.best = None
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def _value(self, logs) -> float:
+        if self.monitor not in logs:
+            raise InvalidArgumentError(
+                f"{type(self).__name__} monitors {self.monitor!r}, which training does not "
+                f"log. Available: {', '.join(sorted(logs))}"
+            )
+        return float(logs[self.monitor])
+
+
+class EarlyStopping(_Monitor):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    With ``restore_best_weights`` the model ends with the weights of its best
+    epoch rather than its last.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ):
+        super().__init__(monitor, mode, min_delta)
+        self.patience = check_int(patience, "patience", low=0)
+        self.restore_best_weights = bool(restore_best_weights)
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.best_epoch, self.stopped_epoch = None, 0, None, None
+        self._best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self._value(logs)
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self._best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            self.model.history.stopped_reason = (
+                f"early stopping: {self.monitor} did not improve for {self.wait} epochs "
+                f"(best {self.best:.6g} at epoch {self.best_epoch + 1})"
+            )
+
+    def on_train_end(self, logs=None):
+        if self.restore_best_weights and self._best_weights is not None:
+            self.model.set_weights(self._best_weights)
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model after each epoch (or only when ``monitor`` improves).
+
+    ``filepath`` may contain ``{epoch}`` (1-based) and any logged name, e.g.
+    ``"ckpt-{epoch:02d}-{val_loss:.3f}.nnz"``. Writes are atomic, so a crash
+    mid-save leaves the previous file intact.
+    """
+
+    def __init__(
+        self,
+        filepath,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+    ):
+        super().__init__(monitor, mode)
+        self.filepath = str(filepath)
+        self.save_best_only = bool(save_best_only)
+
+    def on_train_begin(self, logs=None):
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            value = self._value(logs)
+            if not self._improved(value):
+                return
+            self.best = value
+        self.model.save(self.filepath.format(epoch=epoch + 1, **logs))
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of each epoch to
+    ``schedule(epoch, current_lr)`` (epoch counted from 0)."""
+
+    def __init__(self, schedule):
+        if not callable(schedule):
+            raise InvalidTypeError(
+                f"`schedule` must be a function (epoch, lr) -> lr. Received: {schedule!r}"
+            )
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = float(self.schedule(epoch, optimizer.current_learning_rate()))
+        if not np.isfinite(lr) or lr <= 0:
+            raise InvalidArgumentError(
+                f"LearningRateScheduler's schedule must return a finite rate > 0. "
+                f"Received: {lr!r} at epoch {epoch}"
+            )
+        optimizer.learning_rate = lr
+
+
+class CallbackList:
+    """Calls every callback's hook in order."""
+
+    def __init__(self, callbacks, model):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def __getattr__(self, hook):
+        def call(*args, **kwargs):
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args, **kwargs)
+
+        return call

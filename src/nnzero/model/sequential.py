@@ -1,0 +1,323 @@
+"""The Sequential model: a stack of layers, trained end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import layers as layers_module
+from .. import losses, optimizers
+from .._validation import as_float_array, check_dtype, check_int
+from ..activations import Sigmoid, Softmax
+from ..errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
+from ..metrics import get as get_metric
+from ..metrics import predicted_classes
+from . import saving, training
+
+_PREDICT_BATCH = 4096  # bounds memory when predicting on large sets
+
+
+class Sequential:
+    """A linear stack of layers.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+        The layers, first to last.
+    seed : int or None
+        Seed of the model's one random generator (initial weights, shuffling,
+        dropout). Same seed, data and thread count: bit-identical weights.
+    dtype : {"float32", "float64"}
+        Precision of weights and computation.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    >>> y = np.array([0, 1, 1, 0])
+    >>> model = nz.Sequential([nz.layers.Dense(8, activation="tanh"),
+    ...                        nz.layers.Dense(2, activation="softmax")], seed=1)
+    >>> model.compile(optimizer=nz.optimizers.Adam(0.05),
+    ...               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    >>> history = model.fit(x, y, epochs=300, batch_size=4, verbose=0)
+    >>> model.predict_classes(x).tolist()
+    [0, 1, 1, 0]
+    """
+
+    def __init__(self, layers=None, seed: int | None = 0, dtype="float32"):
+        if seed is not None:
+            seed = check_int(seed, "seed", low=0)
+        self.seed = seed
+        self.dtype = check_dtype(dtype)
+        self.rng = np.random.default_rng(seed)
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+        self.layers: list = []
+        for layer in layers or []:
+            self.add(layer)
+        self.optimizer = None
+        self.loss = None
+        self.metric_names: list[str] = []
+        self._metric_fns: list = []
+        self._fused = False
+        self.stop_training = False
+        self.history = None
+
+    # -- structure --------------------------------------------------------------
+    def add(self, layer) -> None:
+        """Append a layer."""
+        if not isinstance(layer, layers_module.Layer):
+            raise InvalidTypeError(
+                "Sequential takes nnzero layers. "
+                f"Received: {layer!r} of type {type(layer).__name__}"
+            )
+        if self.built:
+            raise InvalidArgumentError("Cannot add layers to a model that is already built.")
+        self.layers.append(layer)
+
+    @property
+    def built(self) -> bool:
+        return self.input_shape is not None
+
+    def build(self, input_shape) -> None:
+        """Create every layer's weights for samples of shape ``input_shape``
+        (without the batch dimension), e.g. ``(784,)``."""
+        if not self.layers:
+            raise InvalidArgumentError(
+                "The model has no layers; pass a list of layers to Sequential."
+            )
+        shape = tuple(int(d) for d in input_shape)
+        for i, layer in enumerate(self.layers):
+            layer.needs_input_grad = i > 0
+            layer.build(shape, self.rng, self.dtype)
+            shape = layer.compute_output_shape(shape)
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.output_shape = shape
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        return [g for layer in self.layers for g in layer.grads]
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    # -- compile ----------------------------------------------------------------
+    def compile(self, optimizer="adam", loss="mse", metrics=None) -> None:
+        """Choose the optimizer, loss and metrics.
+
+        Each may be a name (``"adam"``, ``"sparse_categorical_crossentropy"``,
+        ``"accuracy"``) or an object.
+        """
+        for layer in self.layers:
+            activation = getattr(layer, "activation", None)
+            if activation is not None and not activation.differentiable:
+                raise InvalidArgumentError(
+                    f"Layer {layer!r} uses the {type(activation).__name__.lower()} activation, "
+                    "which has no gradient and cannot be trained by backpropagation. Use a "
+                    "differentiable activation, or nnzero.Perceptron for the step rule."
+                )
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
+            raise InvalidTypeError(
+                f"`metrics` must be a list of names. Received: metrics={metrics!r}"
+            )
+        resolved = [get_metric(m) for m in metrics]
+        self.metric_names = [name for name, _ in resolved]
+        self._metric_fns = [fn for _, fn in resolved]
+        self._fused = self._fuses_output_with_loss()
+
+    def _fuses_output_with_loss(self) -> bool:
+        """True when the output activation and the loss meet in ``p - y``."""
+        if not self.layers or self.loss.from_logits:
+            return False
+        wanted = {"softmax": Softmax, "sigmoid": Sigmoid}.get(self.loss.fused_activation)
+        activation = getattr(self.layers[-1], "activation", None)
+        return wanted is not None and type(activation) is wanted
+
+    @property
+    def compiled(self) -> bool:
+        return self.loss is not None
+
+    def _require_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise NotCompiledError(f"You must call compile(optimizer, loss) before {method}().")
+
+    # -- inputs -----------------------------------------------------------------
+    def _check_x(self, x, name: str = "x") -> np.ndarray:
+        x = as_float_array(x, name, self.dtype)
+        takes_nd = bool(self.layers) and isinstance(self.layers[0], layers_module.Flatten)
+        if x.ndim != 2 and not takes_nd:
+            raise InvalidArgumentError(
+                f"`{name}` must be 2-D (n_samples, n_features). Received: shape {x.shape}. "
+                "Flatten it first, or make Flatten() the first layer."
+            )
+        if not self.built:
+            self.build(x.shape[1:])
+        elif x.shape[1:] != self.input_shape:
+            raise InvalidArgumentError(
+                f"`{name}` has samples of shape {x.shape[1:]}, but the model was built for "
+                f"{self.input_shape}."
+            )
+        return x
+
+    def _check_y(self, y, x: np.ndarray, name: str = "y") -> np.ndarray:
+        if y is None:
+            raise InvalidArgumentError(f"`{name}` is required.")
+        y = self.loss.prepare_targets(y, self.output_shape[0], self.dtype)
+        if len(y) != len(x):
+            raise InvalidArgumentError(
+                f"`x` and `{name}` must have the same number of samples. "
+                f"Received: {len(x)} and {len(y)}"
+            )
+        return y
+
+    # -- inference --------------------------------------------------------------
+    def _forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def predict(self, x, batch_size: int | None = None) -> np.ndarray:
+        """The network's outputs (probabilities for a softmax/sigmoid output,
+        logits when the loss was compiled with ``from_logits=True``)."""
+        x = self._check_x(x)
+        step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
+        if len(x) <= step:
+            return self._forward(x)
+        return np.concatenate([self._forward(x[i : i + step]) for i in range(0, len(x), step)])
+
+    def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
+        """Class probabilities, applying the loss's activation to logits if needed."""
+        out = self.predict(x, batch_size)
+        if self.loss is not None and self.loss.from_logits:
+            out = self.loss.activate(out)
+        return out
+
+    def predict_classes(self, x, batch_size: int | None = None) -> np.ndarray:
+        """Predicted class index per sample (argmax, or 0.5 threshold for one output)."""
+        out = self.predict(x, batch_size)
+        from_logits = self.loss is not None and self.loss.from_logits
+        return predicted_classes(out, from_logits)
+
+    def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None) -> dict:
+        """Loss (with regularization) and metrics on ``(x, y)``, as a dict."""
+        self._require_compiled("evaluate")
+        x = self._check_x(x)
+        y = self._check_y(y, x)
+        weights = training.check_sample_weight(sample_weight, len(x))
+        return training.evaluate_arrays(self, x, y, weights, batch_size or _PREDICT_BATCH)
+
+    # -- training ---------------------------------------------------------------
+    def fit(
+        self,
+        x,
+        y,
+        epochs: int = 1,
+        batch_size: int | None = 32,
+        validation_data=None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        callbacks=None,
+        verbose: int = 1,
+        sample_weight=None,
+        class_weight=None,
+    ):
+        """Train for ``epochs`` passes over ``(x, y)`` and return a :class:`History`.
+
+        ``batch_size=None`` (or ``len(x)``) is batch gradient descent, ``1`` is
+        stochastic gradient descent, anything between is mini-batch.
+        ``validation_split`` holds out the last fraction of the samples (before
+        shuffling), as Keras does. A non-finite loss stops training with a
+        warning and keeps the last finite weights.
+        """
+        return training.fit(
+            self,
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
+        )
+
+    # -- weights ----------------------------------------------------------------
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter in Keras order (per Dense: kernel (n_in,
+        n_out), then bias)."""
+        return [p.copy() for p in self.params]
+
+    def set_weights(self, weights) -> None:
+        """Replace every parameter, in ``get_weights`` order; shapes must match."""
+        if not self.built:
+            raise InvalidArgumentError(
+                "set_weights needs a built model; call build(input_shape) or fit first."
+            )
+        params = self.params
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise InvalidArgumentError(
+                f"set_weights expected {len(params)} arrays. Received: {len(weights)}"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        for i, (param, w) in enumerate(zip(params, arrays, strict=True)):
+            if w.shape != param.shape:
+                raise InvalidArgumentError(
+                    f"set_weights: array {i} must have shape {param.shape}. Received: {w.shape}"
+                )
+        for param, w in zip(params, arrays, strict=True):
+            param[...] = w
+
+    # -- description ------------------------------------------------------------
+    def summary(self, print_fn=print) -> str:
+        """A table of layers, output shapes and parameter counts."""
+        rows = [("Layer", "Output shape", "Params")]
+        shape = self.input_shape
+        for layer in self.layers:
+            if shape is not None:
+                shape = layer.compute_output_shape(shape)
+            shown = "?" if shape is None else str((None, *shape))
+            count = str(layer.count_params()) if layer.built else "?"
+            rows.append((repr(layer).split("(")[0] + _activation_note(layer), shown, count))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        rule = "-" * len(lines[0])
+        total = f"Total params: {self.count_params() if self.built else '? (not built)'}"
+        text = "\n".join([rule, lines[0], rule, *lines[1:], rule, total])
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
+    def get_config(self) -> dict:
+        return {
+            "class": "Sequential",
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "layers": [layer.get_config() for layer in self.layers],
+        }
+
+    def save(self, path, include_optimizer: bool = True) -> None:
+        """Write the model to ``path`` (safetensors weights with a JSON config),
+        atomically: an interrupted save leaves any previous file intact."""
+        saving.save_model(self, path, include_optimizer=include_optimizer)
+
+    def __repr__(self):
+        inner = ", ".join(repr(layer).split("(")[0] for layer in self.layers)
+        return f"Sequential([{inner}], seed={self.seed}, dtype={self.dtype.name!r})"
+
+
+def _activation_note(layer) -> str:
+    activation = getattr(layer, "activation", None)
+    return f"[{type(activation).__name__.lower()}]" if activation is not None else ""

@@ -1,0 +1,290 @@
+"""The training loop behind ``Sequential.fit`` and ``evaluate``.
+
+``fit`` validates every argument first, then loops; nothing inside the loop
+re-checks input. One shuffled copy of the data is made per epoch so that
+each batch is a contiguous slice.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+
+from .._validation import as_float_array, check_int, check_number
+from ..errors import InvalidArgumentError, InvalidTypeError, NonFiniteLossWarning
+from .callbacks import Callback, CallbackList, History
+
+
+def check_sample_weight(sample_weight, n: int, name: str = "sample_weight"):
+    """``None`` or a finite, non-negative 1-D array of length ``n``."""
+    if sample_weight is None:
+        return None
+    w = as_float_array(sample_weight, name, np.float64, min_ndim=1)
+    if w.ndim != 1 or len(w) != n:
+        raise InvalidArgumentError(
+            f"`{name}` must be 1-D with one weight per sample ({n}). Received: shape {w.shape}"
+        )
+    if (w < 0).any():
+        raise InvalidArgumentError(f"`{name}` must be non-negative.")
+    return w
+
+
+def _class_weights(class_weight, y: np.ndarray, loss, n_outputs: int) -> np.ndarray:
+    """Per-sample weights looked up from ``{class_index: weight}``."""
+    if not isinstance(class_weight, dict):
+        raise InvalidTypeError(
+            f"`class_weight` must be a dict {{class index: weight}}. Received: {class_weight!r}"
+        )
+    n_classes = max(n_outputs, 2)
+    table = np.ones(n_classes)
+    for key, weight in class_weight.items():
+        if (
+            isinstance(key, bool)
+            or not isinstance(key, (int, np.integer))
+            or not 0 <= key < n_classes
+        ):
+            raise InvalidArgumentError(
+                f"`class_weight` keys must be class indices in [0, {n_classes}). Received: {key!r}"
+            )
+        table[key] = check_number(weight, f"class_weight[{key}]", low=0.0)
+    if loss.sparse_targets:
+        labels = y
+    elif y.shape[1] == 1:
+        labels = (y[:, 0] > 0.5).astype(np.int64)
+    else:
+        labels = np.argmax(y, axis=1)
+    return table[labels]
+
+
+def _check_callbacks(callbacks) -> list[Callback]:
+    if callbacks is None:
+        return []
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise InvalidTypeError(
+                f"`callbacks` must be nnzero.callbacks.Callback objects. Received: {cb!r}"
+            )
+    return callbacks
+
+
+def _check_monitors(callbacks, log_keys: list[str]) -> None:
+    """Fail before training if a callback watches a quantity nobody logs."""
+    for cb in callbacks:
+        watches = getattr(cb, "monitor", None)
+        needs = not hasattr(cb, "save_best_only") or cb.save_best_only
+        if watches is not None and needs and watches not in log_keys:
+            raise InvalidArgumentError(
+                f"{type(cb).__name__} monitors {watches!r}, which this training run will not "
+                f"log. Available: {', '.join(log_keys)}. (val_* needs validation data.)"
+            )
+
+
+def fit(
+    model,
+    x,
+    y,
+    *,
+    epochs,
+    batch_size,
+    validation_data,
+    validation_split,
+    shuffle,
+    callbacks,
+    verbose,
+    sample_weight,
+    class_weight,
+):
+    model._require_compiled("fit")
+    epochs = check_int(epochs, "epochs", low=0)
+    validation_split = check_number(
+        validation_split, "validation_split", low=0.0, high=1.0, high_inclusive=False
+    )
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise InvalidArgumentError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}")
+    if not isinstance(shuffle, bool):
+        raise InvalidTypeError(f"`shuffle` must be a bool. Received: shuffle={shuffle!r}")
+    callbacks = _check_callbacks(callbacks)
+
+    x = model._check_x(x)
+    y = model._check_y(y, x)
+    n_outputs = model.output_shape[0]
+    weights = check_sample_weight(sample_weight, len(x))
+    if class_weight is not None:
+        cw = _class_weights(class_weight, y, model.loss, n_outputs)
+        weights = cw if weights is None else weights * cw
+
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise InvalidArgumentError(
+                "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, weights)."
+            )
+        xv = model._check_x(validation_data[0], "validation_data[0]")
+        yv = model._check_y(validation_data[1], xv, "validation_data[1]")
+        wv = validation_data[2] if len(validation_data) == 3 else None
+        val = (xv, yv, check_sample_weight(wv, len(xv), "validation_data[2]"))
+    elif validation_split > 0:
+        n_train = int(math.floor(len(x) * (1.0 - validation_split)))
+        if n_train < 1 or n_train == len(x):
+            raise InvalidArgumentError(
+                f"validation_split={validation_split} leaves no samples for training or none "
+                f"for validation out of {len(x)}."
+            )
+        wv = None if weights is None else weights[n_train:]
+        val = (x[n_train:], y[n_train:], wv)
+        x, y = x[:n_train], y[:n_train]
+        weights = None if weights is None else weights[:n_train]
+
+    n = len(x)
+    batch_size = n if batch_size is None else min(check_int(batch_size, "batch_size", low=1), n)
+    log_keys = ["loss", *model.metric_names]
+    if val is not None:
+        log_keys += [f"val_{k}" for k in log_keys]
+    log_keys += ["epoch_time", "learning_rate"]
+    _check_monitors(callbacks, log_keys)
+
+    history = History()
+    model.history = history
+    model.stop_training = False
+    callback_list = CallbackList([history, *callbacks], model)
+    callback_list.on_train_begin()
+    for epoch in range(epochs):
+        callback_list.on_epoch_begin(epoch)
+        lr = model.optimizer.current_learning_rate()
+        start = time.perf_counter()
+        logs = _run_epoch(model, x, y, weights, batch_size, shuffle)
+        if logs is None:  # non-finite loss: weights already restored
+            history.stopped_reason = (
+                f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
+                f"weights. Try a smaller learning rate (it was {lr:g})."
+            )
+            warnings.warn(history.stopped_reason, NonFiniteLossWarning, stacklevel=3)
+            break
+        if val is not None:
+            scores = evaluate_arrays(model, *val, batch_size=max(batch_size, 1024))
+            logs.update({f"val_{k}": v for k, v in scores.items()})
+        logs["epoch_time"] = time.perf_counter() - start
+        logs["learning_rate"] = lr
+        callback_list.on_epoch_end(epoch, logs)
+        if verbose:
+            print(_epoch_line(epoch, epochs, logs), flush=True)
+        if model.stop_training:
+            break
+    callback_list.on_train_end()
+    if verbose and history.stopped_reason:
+        print(f"Stopped: {history.stopped_reason}", flush=True)
+    return history
+
+
+def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
+    parts = [f"Epoch {epoch + 1}/{epochs}"]
+    for key, value in logs.items():
+        if key == "epoch_time":
+            parts.append(f"time {value:.2f}s")
+        elif key != "learning_rate":
+            parts.append(f"{key} {value:.4f}")
+    return " - ".join(parts)
+
+
+def _run_epoch(model, x, y, weights, batch_size, shuffle):
+    """One pass over the data; returns the epoch's logs, or None after a
+    non-finite loss (having restored finite weights)."""
+    params = model.params
+    snapshot = [p.copy() for p in params]
+    if shuffle:
+        order = model.rng.permutation(len(x))
+        x, y = x[order], y[order]
+        weights = None if weights is None else weights[order]
+    n = len(x)
+    loss_sum = 0.0
+    metric_sums = [0.0] * len(model._metric_fns)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        xb, yb = x[start:stop], y[start:stop]
+        wb = None if weights is None else weights[start:stop]
+        out, loss_value = train_step(model, xb, yb, wb)
+        if not math.isfinite(loss_value):
+            if not all(np.isfinite(p).all() for p in params):
+                for p, s in zip(params, snapshot, strict=True):
+                    p[...] = s
+            return None
+        size = stop - start
+        loss_sum += loss_value * size
+        for i, fn in enumerate(model._metric_fns):
+            metric_sums[i] += fn(yb, out, model.loss) * size
+    logs = {"loss": loss_sum / n}
+    logs.update({name: s / n for name, s in zip(model.metric_names, metric_sums, strict=True)})
+    return logs
+
+
+def train_step(model, xb, yb, wb):
+    """Forward, backward and one optimizer update on a batch.
+
+    Returns the batch output and its loss (with regularization). When the
+    loss is not finite nothing is updated.
+    """
+    out, loss_value = compute_gradients(model, xb, yb, wb)
+    if math.isfinite(loss_value):
+        model.optimizer.apply(model.params, model.grads)
+    return out, loss_value
+
+
+def compute_gradients(model, xb, yb, wb=None):
+    """Forward and backward pass filling every layer's ``grads``.
+
+    Returns the output and the loss (with regularization); when the loss is
+    not finite the backward pass is skipped.
+    """
+    out = model._forward(xb, training=True)
+    loss = model.loss
+    last = model.layers[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if model._fused:
+            # Value from the logits (exact even when a probability underflows);
+            # gradient w.r.t. the logits is p - y, skipping the activation's Jacobian.
+            loss_value = float(_weighted_mean(loss.per_sample_from_logits(yb, last._z), wb))
+        else:
+            loss_value = loss.value(yb, out, wb)
+        loss_value += sum(layer.penalty() for layer in model.layers)
+    if not math.isfinite(loss_value):
+        return out, loss_value
+    if model._fused:
+        grad = last.backward(loss.logit_gradient(yb, out, wb), preactivation=True)
+        layers = model.layers[-2::-1]
+    else:
+        grad = loss.gradient(yb, out, wb)
+        layers = model.layers[::-1]
+    for layer in layers:
+        grad = layer.backward(grad)
+    return out, loss_value
+
+
+def _weighted_mean(per_sample, weights):
+    if weights is not None:
+        per_sample = per_sample * weights
+    return per_sample.sum() / per_sample.shape[0]
+
+
+def evaluate_arrays(model, x, y, weights, batch_size):
+    """Loss and metrics over validated arrays, batch by batch."""
+    n = len(x)
+    loss_sum = 0.0
+    metric_sums = [0.0] * len(model._metric_fns)
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        xb, yb = x[start:stop], y[start:stop]
+        wb = None if weights is None else weights[start:stop]
+        out = model._forward(xb)
+        size = stop - start
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss_sum += model.loss.value(yb, out, wb) * size
+        for i, fn in enumerate(model._metric_fns):
+            metric_sums[i] += fn(yb, out, model.loss) * size
+    penalty = sum(layer.penalty() for layer in model.layers)
+    scores = {"loss": loss_sum / n + penalty}
+    scores.update({name: s / n for name, s in zip(model.metric_names, metric_sums, strict=True)})
+    return scores

@@ -1,0 +1,395 @@
+"""Optimizers: update parameters in place from their gradients.
+
+Each update rule is PyTorch's (``torch.optim``) for the same
+hyper-parameters, and the defaults are PyTorch's, so a model trained here and
+one trained there from the same weights stay equal to rounding. Weight decay
+is PyTorch's coupled L2 (``g += wd * w``) except in :class:`AdamW`, where it is
+decoupled.
+
+The base class keeps the step counter and the learning rate (a float or a
+schedule from :mod:`nnzero.schedules`); subclasses create their state in
+``build`` (lists parallel to the parameters) and implement ``update_step``.
+
+Example
+-------
+>>> import numpy as np
+>>> from nnzero import optimizers
+>>> w, g = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+>>> opt = optimizers.SGD(learning_rate=0.1)
+>>> opt.apply([w], [g])
+>>> w
+array([0.95, 2.05])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import schedules
+from ._registry import Registry, config_of
+from ._validation import check_number, check_positive
+from .errors import InvalidArgumentError, InvalidTypeError
+
+_REGISTRY = Registry("optimizer", protocol=("apply",))
+register = _REGISTRY.register
+
+
+class Optimizer:
+    """Base class of the optimizers."""
+
+    #: Names of the per-parameter state arrays, saved with the model.
+    slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate, weight_decay: float = 0.0):
+        if isinstance(learning_rate, (dict, schedules.Schedule)) or (
+            callable(learning_rate) and not isinstance(learning_rate, (int, float))
+        ):
+            self.learning_rate = schedules.get(learning_rate)
+        else:
+            self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.weight_decay = check_number(weight_decay, "weight_decay", low=0.0)
+        self.iterations = 0
+        self.slots: dict[str, list[np.ndarray]] = {}
+        self.built = False
+
+    def current_learning_rate(self) -> float:
+        """The rate the next update will use."""
+        if isinstance(self.learning_rate, float):
+            return self.learning_rate
+        return float(self.learning_rate(self.iterations))
+
+    def build(self, params: list[np.ndarray]) -> None:
+        """Create zeroed state for each slot, parallel to ``params``."""
+        self.slots = {name: [np.zeros_like(p) for p in params] for name in self.slot_names}
+        self.built = True
+
+    def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """One update step of every parameter, in place."""
+        if not self.built:
+            self.build(params)
+        lr = self.current_learning_rate()
+        self.iterations += 1
+        for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            self.update_step(i, param, grad, lr)
+
+    def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+    def _decayed(self, param, grad):
+        """PyTorch's coupled weight decay: the gradient of ``wd/2 * |w|^2`` added."""
+        return grad + self.weight_decay * param if self.weight_decay else grad
+
+    # -- saving -----------------------------------------------------------------
+    def get_state(self) -> dict:
+        """Step counter and state arrays, for checkpoints and ``save``."""
+        return {"iterations": self.iterations, "slots": self.slots}
+
+    def set_state(self, state: dict) -> None:
+        self.iterations = int(state["iterations"])
+        self.slots = {k: [np.array(a) for a in v] for k, v in state["slots"].items()}
+        self.built = bool(self.slots) or not self.slot_names
+
+    def get_config(self) -> dict:
+        lr = self.learning_rate
+        return {
+            "name": self.registered_name,
+            "learning_rate": lr if isinstance(lr, float) else config_of(lr, "schedule"),
+            **self._hyper_parameters(),
+        }
+
+    def _hyper_parameters(self) -> dict:
+        return {"weight_decay": self.weight_decay}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+def _check_beta(value, name):
+    return check_number(value, name, low=0.0, high=1.0, high_inclusive=False)
+
+
+@register("sgd")
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    Notes
+    -----
+    With momentum ``mu`` and dampening ``d`` (PyTorch's formulation)::
+
+        g   = grad + weight_decay * w
+        buf = g                           on the first step
+        buf = mu * buf + (1 - d) * g      afterwards
+        g   = g + mu * buf  if nesterov else buf
+        w  -= lr * g
+
+    Nesterov momentum: Sutskever et al., "On the importance of initialization
+    and momentum in deep learning", ICML 2013.
+    """
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
+    ):
+        super().__init__(learning_rate, weight_decay)
+        self.momentum = check_number(momentum, "momentum", low=0.0)
+        self.dampening = check_number(dampening, "dampening", low=0.0, high=1.0)
+        if not isinstance(nesterov, bool):
+            raise InvalidTypeError(f"`nesterov` must be a bool. Received: nesterov={nesterov!r}")
+        if nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise InvalidArgumentError(
+                "Nesterov momentum needs momentum > 0 and dampening = 0. "
+                f"Received: momentum={momentum}, dampening={dampening}"
+            )
+        self.nesterov = nesterov
+        self.slot_names = ("momentum",) if self.momentum else ()
+
+    def update_step(self, i, param, grad, lr):
+        g = self._decayed(param, grad)
+        if self.momentum:
+            buf = self.slots["momentum"][i]
+            if self.iterations == 1:
+                buf[...] = g
+            else:
+                buf *= self.momentum
+                buf += (1.0 - self.dampening) * g
+            g = g + self.momentum * buf if self.nesterov else buf
+        param -= lr * g
+
+    def _hyper_parameters(self):
+        return {
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+            "weight_decay": self.weight_decay,
+            "dampening": self.dampening,
+        }
+
+
+@register("adagrad")
+class AdaGrad(Optimizer):
+    """Per-parameter rates shrinking with the sum of squared gradients.
+
+    Notes
+    -----
+    ::
+
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        G   += g * g
+        w   -= lr_t * g / (sqrt(G) + eps)
+
+    Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 2011.
+    """
+
+    slot_names = ("sum",)
+
+    def __init__(
+        self,
+        learning_rate=1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ):
+        super().__init__(learning_rate, weight_decay)
+        self.lr_decay = check_number(lr_decay, "lr_decay", low=0.0)
+        self.initial_accumulator_value = check_number(
+            initial_accumulator_value, "initial_accumulator_value", low=0.0
+        )
+        self.eps = check_positive(eps, "eps")
+
+    def build(self, params):
+        self.slots = {"sum": [np.full_like(p, self.initial_accumulator_value) for p in params]}
+        self.built = True
+
+    def update_step(self, i, param, grad, lr):
+        g = self._decayed(param, grad)
+        clr = lr / (1.0 + (self.iterations - 1) * self.lr_decay)
+        acc = self.slots["sum"][i]
+        acc += g * g
+        param -= clr * (g / (np.sqrt(acc) + self.eps))
+
+    def _hyper_parameters(self):
+        return {
+            "lr_decay": self.lr_decay,
+            "weight_decay": self.weight_decay,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "eps": self.eps,
+        }
+
+
+@register("rmsprop")
+class RMSprop(Optimizer):
+    """Divide the gradient by a running root-mean-square of recent gradients.
+
+    Notes
+    -----
+    ::
+
+        v = alpha * v + (1 - alpha) * g^2
+        avg = sqrt(v - m^2) + eps  if centered (m: running mean of g)
+        avg = sqrt(v) + eps        otherwise
+        buf = momentum * buf + g / avg;  w -= lr * buf   if momentum > 0
+        w  -= lr * g / avg                               otherwise
+
+    Hinton, Lecture 6e of "Neural Networks for Machine Learning", 2012.
+    """
+
+    def __init__(
+        self,
+        learning_rate=1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ):
+        super().__init__(learning_rate, weight_decay)
+        self.alpha = _check_beta(alpha, "alpha")
+        self.eps = check_positive(eps, "eps")
+        self.momentum = check_number(momentum, "momentum", low=0.0)
+        self.centered = bool(centered)
+        self.slot_names = (
+            ("square_avg",)
+            + (("grad_avg",) if centered else ())
+            + (("momentum",) if self.momentum else ())
+        )
+
+    def update_step(self, i, param, grad, lr):
+        g = self._decayed(param, grad)
+        sq = self.slots["square_avg"][i]
+        sq *= self.alpha
+        sq += (1.0 - self.alpha) * (g * g)
+        if self.centered:
+            mean = self.slots["grad_avg"][i]
+            mean *= self.alpha
+            mean += (1.0 - self.alpha) * g
+            avg = np.sqrt(sq - mean * mean) + self.eps
+        else:
+            avg = np.sqrt(sq) + self.eps
+        if self.momentum:
+            buf = self.slots["momentum"][i]
+            buf *= self.momentum
+            buf += g / avg
+            param -= lr * buf
+        else:
+            param -= lr * (g / avg)
+
+    def _hyper_parameters(self):
+        return {
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+        }
+
+
+@register("adam")
+class Adam(Optimizer):
+    """Adaptive moment estimation.
+
+    Notes
+    -----
+    ::
+
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g^2          (v_max = max(v_max, v) with amsgrad)
+        w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+    Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
+    AMSGrad: Reddi, Kale & Kumar, ICLR 2018.
+    """
+
+    #: Decoupled weight decay (AdamW) instead of L2 added to the gradient.
+    decoupled = False
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
+        super().__init__(learning_rate, weight_decay)
+        self.beta_1 = _check_beta(beta_1, "beta_1")
+        self.beta_2 = _check_beta(beta_2, "beta_2")
+        self.eps = check_positive(eps, "eps")
+        self.amsgrad = bool(amsgrad)
+        self.slot_names = ("m", "v") + (("v_max",) if self.amsgrad else ())
+
+    def update_step(self, i, param, grad, lr):
+        if self.decoupled:
+            if self.weight_decay:
+                param *= 1.0 - lr * self.weight_decay
+            g = grad
+        else:
+            g = self._decayed(param, grad)
+        t = self.iterations
+        m, v = self.slots["m"][i], self.slots["v"][i]
+        m *= self.beta_1
+        m += (1.0 - self.beta_1) * g
+        v *= self.beta_2
+        v += (1.0 - self.beta_2) * (g * g)
+        if self.amsgrad:
+            v_max = self.slots["v_max"][i]
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        step_size = lr / (1.0 - self.beta_1**t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - self.beta_2**t)
+        denom += self.eps
+        param -= step_size * (m / denom)
+
+    def _hyper_parameters(self):
+        return {
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": self.amsgrad,
+        }
+
+
+@register("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``w *= 1 - lr * weight_decay`` before
+    the Adam step (default decay 0.01, as PyTorch).
+
+    Notes
+    -----
+    Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+    """
+
+    decoupled = True
+
+    def __init__(
+        self,
+        learning_rate=1e-3,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
+        super().__init__(learning_rate, beta_1, beta_2, eps, weight_decay, amsgrad)
+
+
+def get(identifier, argument: str = "optimizer") -> Optimizer:
+    """Resolve a name (with default settings), config dict or object.
+
+    >>> get("adam")
+    Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, eps=1e-08, weight_decay=0.0, amsgrad=False)
+    """
+    return _REGISTRY.get(identifier, argument)
+
+
+def names() -> list[str]:
+    """The registered optimizer names."""
+    return _REGISTRY.names()
