@@ -1,0 +1,54 @@
+# Set-up, demo and checks for nnzero. Needs only python3 (with pip) on the PATH.
+#
+#   make demo   create .venv if needed, then train the MNIST demo
+#   make test   create .venv if needed, then run the tests
+#   make lint   ruff over the whole tree
+#   make clean  remove .venv, build outputs and caches
+#
+# The fast suite skips tests marked `slow` (full-dataset checks). They run
+# when NNZERO_DATA points at a data directory (e.g. NNZERO_DATA=../shared/data),
+# as they need the real files. Extra pytest arguments go in PYTEST_ARGS,
+# extra demo arguments in DEMO_ARGS (e.g. DEMO_ARGS="--epochs 10").
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The stamp records that the project is installed; it is older than
+# pyproject.toml exactly when the dependencies may have changed.
+STAMP := $(VENV)/nnzero-install.stamp
+
+ifeq ($(strip $(NNZERO_DATA)),)
+PYTEST_MARK := -m "not slow"
+else
+PYTEST_MARK :=
+endif
+
+.PHONY: venv demo test lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if ! $(PY) -m pip --version >/dev/null 2>&1; then \
+	  echo "Creating $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV) || { \
+	    echo "$(PYTHON) -m venv could not install pip (no ensurepip); using the system pip"; \
+	    $(PYTHON) -m venv --clear --without-pip $(VENV) && \
+	    $(PYTHON) -m pip --python $(PY) install pip; \
+	  }; \
+	fi
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e '.[test,dev]'
+	touch $@
+
+demo: venv
+	$(PY) -m nnzero.demo $(DEMO_ARGS)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_MARK) $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
