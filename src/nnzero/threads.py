@@ -18,5 +18,10 @@ from ._validation import check_int
 
 
 def limit_threads(n: int):
-    """Context manager (also usable as a plain call) limiting BLAS to ``n`` threads."""
+    """Context manager (also usable as a plain call) limiting BLAS to ``n`` threads.
+
+    >>> import nnzero as nz
+    >>> with nz.limit_threads(2):
+    ...     pass
+    """
     return threadpool_limits(limits=check_int(n, "n", low=1), user_api="blas")

@@ -44,6 +44,16 @@ class History(Callback):
     ``history.history`` maps each name (``loss``, ``accuracy``, ``val_loss``,
     ``val_accuracy``, ``epoch_time``, ``learning_rate``) to a per-epoch list.
     ``stopped_reason`` says why training ended early, if it did.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+    >>> history = model.fit(np.ones((4, 2)), np.ones(4), epochs=3, verbose=0)
+    >>> len(history.history["loss"]), history.stopped_reason
+    (3, None)
     """
 
     def __init__(self):
