@@ -13,7 +13,7 @@ def gradcheck(target, x, y=None, eps: float = 1e-6, seed: int = 0) -> float:
 
     ``target`` is either a compiled float64 :class:`~nnzero.Sequential`, checked
     on its own loss (plus regularization) for targets ``y``, or a float64
-    layer, checked on ``sum(output * r)`` for a fixed random ``r``. Random
+    layer, checked on ``sum(output * r) + penalty`` for a fixed random ``r``. Random
     draws (dropout masks) are frozen by restoring the generator before every
     evaluation. Below about 1e-6 the gradients are right.
 
@@ -47,7 +47,8 @@ def _check_layer(layer, x, eps, seed):
     def loss():
         if state is not None:
             rng.bit_generator.state = state
-        return float(np.sum(layer.forward(x, training=True) * r))
+        # The layer's grads include its regularizer's gradient, so its penalty belongs here.
+        return float(np.sum(layer.forward(x, training=True) * r)) + layer.penalty()
 
     loss()
     layer.needs_input_grad = True
