@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 from .errors import InvalidArgumentError
@@ -60,8 +62,11 @@ def get(name) -> tuple[str, callable]:
     'accuracy'
     """
     if not isinstance(name, str) or name.lower() not in _METRICS:
+        key = name.lower() if isinstance(name, str) else ""
+        close = difflib.get_close_matches(key, _METRICS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise InvalidArgumentError(
-            f"Unknown metric {name!r}. Valid metric names: {', '.join(sorted(_METRICS))}."
+            f"Unknown metric {name!r}.{hint} Valid metric names: {', '.join(sorted(_METRICS))}."
         )
     fn = _METRICS[name.lower()]
     return fn.__name__, fn
