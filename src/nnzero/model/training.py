@@ -62,6 +62,11 @@ def _class_weights(class_weight, y: np.ndarray, loss, n_outputs: int) -> np.ndar
 def _check_callbacks(callbacks) -> list[Callback]:
     if callbacks is None:
         return []
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple)):
+        raise InvalidTypeError(
+            "`callbacks` must be a list of nnzero.callbacks.Callback objects. "
+            f"Received: callbacks={callbacks!r}"
+        )
     callbacks = list(callbacks)
     for cb in callbacks:
         if not isinstance(cb, Callback):
