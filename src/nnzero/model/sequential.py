@@ -150,7 +150,11 @@ class Sequential:
             raise NotCompiledError(f"You must call compile(optimizer, loss) before {method}().")
 
     # -- inputs -----------------------------------------------------------------
-    def _check_x(self, x, name: str = "x") -> np.ndarray:
+    def _check_x(self, x, name: str = "x", *, build: bool = True, input_shape=None) -> np.ndarray:
+        """Validate ``x``; build an unbuilt model from it unless ``build`` is
+        false (``fit`` builds only once every argument has passed, so a failed
+        call leaves an unbuilt model unbuilt). ``input_shape`` is the sample
+        shape expected of an unbuilt model (validation data must match x)."""
         x = as_float_array(x, name, self.dtype)
         takes_nd = bool(self.layers) and isinstance(self.layers[0], layers_module.Flatten)
         if x.ndim != 2 and not takes_nd:
@@ -158,19 +162,35 @@ class Sequential:
                 f"`{name}` must be 2-D (n_samples, n_features). Received: shape {x.shape}. "
                 "Flatten it first, or make Flatten() the first layer."
             )
-        if not self.built:
-            self.build(x.shape[1:])
-        elif x.shape[1:] != self.input_shape:
+        expected = self.input_shape if self.built else input_shape
+        if expected is None:
+            if build:
+                self.build(x.shape[1:])
+        elif x.shape[1:] != tuple(expected):
+            where = "the model was built for" if self.built else "`x` has samples of shape"
             raise InvalidArgumentError(
-                f"`{name}` has samples of shape {x.shape[1:]}, but the model was built for "
-                f"{self.input_shape}."
+                f"`{name}` has samples of shape {x.shape[1:]}, but {where} {tuple(expected)}."
             )
         return x
 
-    def _check_y(self, y, x: np.ndarray, name: str = "y") -> np.ndarray:
+    def _output_width(self, input_shape) -> int:
+        """Number of outputs for samples of ``input_shape``, without building."""
+        if self.built:
+            return self.output_shape[0]
+        if not self.layers:
+            raise InvalidArgumentError(
+                "The model has no layers; pass a list of layers to Sequential."
+            )
+        shape = tuple(int(d) for d in input_shape)
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape)
+        return shape[0]
+
+    def _check_y(self, y, x: np.ndarray, name: str = "y", n_outputs: int | None = None):
         if y is None:
             raise InvalidArgumentError(f"`{name}` is required.")
-        y = self.loss.prepare_targets(y, self.output_shape[0], self.dtype)
+        width = self.output_shape[0] if n_outputs is None else n_outputs
+        y = self.loss.prepare_targets(y, width, self.dtype)
         if len(y) != len(x):
             raise InvalidArgumentError(
                 f"`x` and `{name}` must have the same number of samples. "
@@ -209,9 +229,11 @@ class Sequential:
     def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None) -> dict:
         """Loss (with regularization) and metrics on ``(x, y)``, as a dict."""
         self._require_compiled("evaluate")
-        x = self._check_x(x)
-        y = self._check_y(y, x)
+        x = self._check_x(x, build=False)
+        y = self._check_y(y, x, n_outputs=self._output_width(x.shape[1:]))
         weights = training.check_sample_weight(sample_weight, len(x))
+        if not self.built:
+            self.build(x.shape[1:])
         return training.evaluate_arrays(self, x, y, weights, batch_size or _PREDICT_BATCH)
 
     # -- training ---------------------------------------------------------------

@@ -114,9 +114,12 @@ def fit(
         raise InvalidTypeError(f"`shuffle` must be a bool. Received: shuffle={shuffle!r}")
     callbacks = _check_callbacks(callbacks)
 
-    x = model._check_x(x)
-    y = model._check_y(y, x)
-    n_outputs = model.output_shape[0]
+    # Nothing is built until every argument has passed, so a failed call
+    # leaves an unbuilt model (and its random generator) untouched.
+    x = model._check_x(x, build=False)
+    input_shape = x.shape[1:]
+    n_outputs = model._output_width(input_shape)
+    y = model._check_y(y, x, n_outputs=n_outputs)
     weights = check_sample_weight(sample_weight, len(x))
     if class_weight is not None:
         cw = _class_weights(class_weight, y, model.loss, n_outputs)
@@ -128,8 +131,10 @@ def fit(
             raise InvalidArgumentError(
                 "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, weights)."
             )
-        xv = model._check_x(validation_data[0], "validation_data[0]")
-        yv = model._check_y(validation_data[1], xv, "validation_data[1]")
+        xv = model._check_x(
+            validation_data[0], "validation_data[0]", build=False, input_shape=input_shape
+        )
+        yv = model._check_y(validation_data[1], xv, "validation_data[1]", n_outputs=n_outputs)
         wv = validation_data[2] if len(validation_data) == 3 else None
         val = (xv, yv, check_sample_weight(wv, len(xv), "validation_data[2]"))
     elif validation_split > 0:
@@ -151,6 +156,8 @@ def fit(
         log_keys += [f"val_{k}" for k in log_keys]
     log_keys += ["epoch_time", "learning_rate"]
     _check_monitors(callbacks, log_keys)
+    if not model.built:
+        model.build(input_shape)
 
     history = History()
     model.history = history
