@@ -190,7 +190,16 @@ class Sequential:
         if y is None:
             raise InvalidArgumentError(f"`{name}` is required.")
         width = self.output_shape[0] if n_outputs is None else n_outputs
-        y = self.loss.prepare_targets(y, width, self.dtype)
+        try:
+            y = self.loss.prepare_targets(y, width, self.dtype)
+        except (InvalidArgumentError, InvalidTypeError) as err:
+            if name == "y":
+                raise
+            # The losses word their messages for `y`; name the argument actually at fault.
+            message = str(err)
+            if "`y`" in message:
+                raise type(err)(message.replace("`y`", f"`{name}`")) from None
+            raise type(err)(f"`{name}`: {message}") from None
         if len(y) != len(x):
             raise InvalidArgumentError(
                 f"`x` and `{name}` must have the same number of samples. "
