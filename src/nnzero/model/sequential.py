@@ -296,12 +296,30 @@ class Sequential:
                 "set_weights needs a built model; call build(input_shape) or fit first."
             )
         params = self.params
-        weights = list(weights)
+        if not isinstance(weights, (list, tuple)):
+            raise InvalidTypeError(
+                "`weights` must be a list of arrays, as returned by get_weights(). "
+                f"Received: an object of type {type(weights).__name__}"
+            )
         if len(weights) != len(params):
             raise InvalidArgumentError(
                 f"set_weights expected {len(params)} arrays. Received: {len(weights)}"
             )
-        arrays = [np.asarray(w) for w in weights]
+        # Every array is checked before any parameter changes, so a failed
+        # call leaves the model as it was.
+        arrays = []
+        for i, w in enumerate(weights):
+            try:
+                arrays.append(np.asarray(w))
+            except (TypeError, ValueError) as err:
+                raise InvalidTypeError(
+                    f"`weights[{i}]` must be an array of numbers. Received: {err}"
+                ) from None
+            if arrays[-1].dtype.kind not in "biuf":
+                raise InvalidTypeError(
+                    f"`weights[{i}]` must be numeric. Received: an array of dtype "
+                    f"{arrays[-1].dtype}"
+                )
         for i, (param, w) in enumerate(zip(params, arrays, strict=True)):
             if w.shape != param.shape:
                 raise InvalidArgumentError(
