@@ -117,22 +117,37 @@ def _restore_compile(model, metadata, f, keys, path) -> None:
         model.compile(
             optimizer=optimizers.get(settings["optimizer"]),
             loss=losses.get(settings["loss"]),
-            metrics=list(settings.get("metrics", [])),
+            metrics=_list(settings, "metrics", path) if "metrics" in settings else [],
         )
     except (NNZeroError, KeyError, TypeError) as err:
+        if isinstance(err, ModelFileError):
+            raise
         raise ModelFileError(f"{str(path)!r} has an invalid compile config: {err}") from None
     if "optimizer_state" not in metadata:
         return
     state = _json(metadata, "optimizer_state", path)
+    iterations = state.get("iterations", 0)
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise ModelFileError(
+            f"{str(path)!r}: optimizer_state 'iterations' must be an integer >= 0. "
+            f"Received: {iterations!r}"
+        )
+    slot_names = _list(state, "slots", path)
+    expected = sorted(getattr(model.optimizer, "slot_names", slot_names))
+    if sorted(slot_names) != expected:
+        raise ModelFileError(
+            f"{str(path)!r}: optimizer_state has slots {slot_names!r}, but "
+            f"{type(model.optimizer).__name__} as configured uses {expected!r}."
+        )
     params = model.params
     slots = {
         slot: [
             _tensor(f, keys, f"optimizer.{slot}.{j}", p.shape, path).astype(p.dtype)
             for j, p in enumerate(params)
         ]
-        for slot in _list(state, "slots", path)
+        for slot in slot_names
     }
-    model.optimizer.set_state({"iterations": int(state.get("iterations", 0)), "slots": slots})
+    model.optimizer.set_state({"iterations": iterations, "slots": slots})
 
 
 def _json(metadata, key, path):
