@@ -90,8 +90,9 @@ class Registry:
         if identifier is None or missing:
             valid = ", ".join(self.names())
             need = " and ".join(f"a {m}() method" for m in self.protocol)
+            article = "an" if self.kind[0] in "aeiou" else "a"
             raise InvalidTypeError(
-                f"`{argument}` must be a {self.kind} name ({valid}) or an object with "
+                f"`{argument}` must be {article} {self.kind} name ({valid}) or an object with "
                 f"{need}. Received: {identifier!r} of type {type(identifier).__name__}."
             )
         return identifier
