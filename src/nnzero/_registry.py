@@ -89,13 +89,16 @@ class Registry:
         missing = [m for m in self.protocol if not callable(getattr(identifier, m, None))]
         if identifier is None or missing:
             valid = ", ".join(self.names())
-            need = " and ".join(f"a {m}() method" for m in self.protocol)
-            article = "an" if self.kind[0] in "aeiou" else "a"
+            need = " and ".join(_an(f"{m}() method") for m in self.protocol)
             raise InvalidTypeError(
-                f"`{argument}` must be {article} {self.kind} name ({valid}) or an object with "
+                f"`{argument}` must be {_an(self.kind)} name ({valid}) or an object with "
                 f"{need}. Received: {identifier!r} of type {type(identifier).__name__}."
             )
         return identifier
+
+
+def _an(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def config_of(obj: Any, kind: str) -> dict:
