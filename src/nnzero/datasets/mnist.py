@@ -190,6 +190,7 @@ def load_fashion_mnist(
 
 
 def _load_named(spec, data_dir, download, dtype, flatten, normalize):
+    # A bad dtype must fail before a search or a download, not after it.
     _check_dtype(dtype)
     options = {"dtype": dtype, "flatten": flatten, "normalize": normalize, "sha256": spec.sha256}
     fnames = [DEFAULT_NAMES[role] for role in ROLES]
