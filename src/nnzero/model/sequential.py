@@ -120,8 +120,10 @@ class Sequential:
                     "which has no gradient and cannot be trained by backpropagation. Use a "
                     "differentiable activation, or nnzero.Perceptron for the step rule."
                 )
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
+        # Resolve everything before assigning anything, so a failed call
+        # leaves a compiled model as it was.
+        optimizer = optimizers.get(optimizer)
+        loss = losses.get(loss)
         if metrics is None:
             metrics = []
         if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
@@ -129,6 +131,8 @@ class Sequential:
                 f"`metrics` must be a list of names. Received: metrics={metrics!r}"
             )
         resolved = [get_metric(m) for m in metrics]
+        self.optimizer = optimizer
+        self.loss = loss
         self.metric_names = [name for name, _ in resolved]
         self._metric_fns = [fn for _, fn in resolved]
         self._fused = self._fuses_output_with_loss()
