@@ -48,7 +48,7 @@ class Perceptron:
         self.learning_rate = check_positive(learning_rate, "learning_rate")
         self.max_epochs = check_int(max_epochs, "max_epochs", low=1)
         self.shuffle = bool(shuffle)
-        self.seed = seed
+        self.seed = None if seed is None else check_int(seed, "seed", low=0)
         self.rng = np.random.default_rng(seed)
         self.activation = Step()
 
