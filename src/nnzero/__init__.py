@@ -11,6 +11,7 @@ Example
 
 from . import (
     activations,
+    datasets,
     initializers,
     layers,
     losses,
@@ -50,6 +51,7 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "datasets",
     "gradcheck",
     "initializers",
     "layers",
