@@ -242,12 +242,13 @@ class Sequential:
     def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None) -> dict:
         """Loss (with regularization) and metrics on ``(x, y)``, as a dict."""
         self._require_compiled("evaluate")
+        step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
         x = self._check_x(x, build=False)
         y = self._check_y(y, x, n_outputs=self._output_width(x.shape[1:]))
         weights = training.check_sample_weight(sample_weight, len(x))
         if not self.built:
             self.build(x.shape[1:])
-        return training.evaluate_arrays(self, x, y, weights, batch_size or _PREDICT_BATCH)
+        return training.evaluate_arrays(self, x, y, weights, step)
 
     # -- training ---------------------------------------------------------------
     def fit(
