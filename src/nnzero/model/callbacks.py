@@ -13,10 +13,12 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .._validation import check_int, check_number
-from ..errors import InvalidArgumentError, InvalidTypeError
+from ..errors import InvalidArgumentError, InvalidTypeError, ModelFileError
 
 
 class Callback:
@@ -168,6 +170,22 @@ class ModelCheckpoint(_Monitor):
         super().__init__(monitor, mode)
         self.filepath = str(filepath)
         self.save_best_only = bool(save_best_only)
+
+    def check_filepath(self, log_keys) -> None:
+        """Fail before training if ``filepath`` cannot be formatted with the
+        quantities this run will log, or its directory does not exist."""
+        try:
+            path = Path(self.filepath.format(epoch=1, **dict.fromkeys(log_keys, 0.0)))
+        except (KeyError, IndexError, ValueError) as err:
+            raise InvalidArgumentError(
+                f"ModelCheckpoint `filepath` {self.filepath!r} cannot be formatted with "
+                f"this run's logs (epoch, {', '.join(log_keys)}): {type(err).__name__}: {err}"
+            ) from None
+        if not path.parent.is_dir():
+            raise ModelFileError(
+                f"ModelCheckpoint `filepath` {self.filepath!r}: directory "
+                f"{str(path.parent)!r} does not exist."
+            )
 
     def on_train_begin(self, logs=None):
         self.best = None

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError, NonFiniteLossWarning
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, ModelCheckpoint
 
 
 def check_sample_weight(sample_weight, n: int, name: str = "sample_weight"):
@@ -77,8 +77,11 @@ def _check_callbacks(callbacks) -> list[Callback]:
 
 
 def _check_monitors(callbacks, log_keys: list[str]) -> None:
-    """Fail before training if a callback watches a quantity nobody logs."""
+    """Fail before training if a callback watches a quantity nobody logs
+    (or a checkpoint's file name uses one)."""
     for cb in callbacks:
+        if isinstance(cb, ModelCheckpoint):
+            cb.check_filepath(log_keys)
         watches = getattr(cb, "monitor", None)
         needs = not hasattr(cb, "save_best_only") or cb.save_best_only
         if watches is not None and needs and watches not in log_keys:
