@@ -213,7 +213,14 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer
-        lr = float(self.schedule(epoch, optimizer.current_learning_rate()))
+        lr = self.schedule(epoch, optimizer.current_learning_rate())
+        try:
+            lr = float(lr)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(
+                f"LearningRateScheduler's schedule must return a number. "
+                f"Received: {lr!r} at epoch {epoch}"
+            ) from None
         if not np.isfinite(lr) or lr <= 0:
             raise InvalidArgumentError(
                 f"LearningRateScheduler's schedule must return a finite rate > 0. "
