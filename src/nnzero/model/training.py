@@ -167,11 +167,16 @@ def fit(
     model.stop_training = False
     callback_list = CallbackList([history, *callbacks], model)
     callback_list.on_train_begin()
+    # Per-batch calls cost a dict and a loop per step, so they are made only
+    # when some callback actually overrides on_batch_end.
+    batch_hook = callback_list if any(
+        type(cb).on_batch_end is not Callback.on_batch_end for cb in callbacks
+    ) else None
     for epoch in range(epochs):
         callback_list.on_epoch_begin(epoch)
         lr = model.optimizer.current_learning_rate()
         start = time.perf_counter()
-        logs = _run_epoch(model, x, y, weights, batch_size, shuffle)
+        logs = _run_epoch(model, x, y, weights, batch_size, shuffle, batch_hook)
         if logs is None:  # non-finite loss: weights already restored
             history.stopped_reason = (
                 f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
@@ -205,9 +210,12 @@ def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
     return " - ".join(parts)
 
 
-def _run_epoch(model, x, y, weights, batch_size, shuffle):
+def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None):
     """One pass over the data; returns the epoch's logs, or None after a
-    non-finite loss (having restored finite weights)."""
+    non-finite loss (having restored finite weights).
+
+    ``callbacks``, when given, gets ``on_batch_end(i, {"batch", "size",
+    "loss", <metric>...})`` after each batch with that batch's values."""
     params = model.params
     snapshot = [p.copy() for p in params]
     if shuffle:
@@ -229,8 +237,14 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle):
             return None
         size = stop - start
         loss_sum += loss_value * size
-        for i, fn in enumerate(model._metric_fns):
-            metric_sums[i] += fn(yb, out, model.loss) * size
+        values = [fn(yb, out, model.loss) for fn in model._metric_fns]
+        for i, value in enumerate(values):
+            metric_sums[i] += value * size
+        if callbacks is not None:
+            batch = start // batch_size
+            batch_logs = {"batch": batch, "size": size, "loss": loss_value}
+            batch_logs.update(zip(model.metric_names, values, strict=True))
+            callbacks.on_batch_end(batch, batch_logs)
     logs = {"loss": loss_sum / n}
     logs.update({name: s / n for name, s in zip(model.metric_names, metric_sums, strict=True)})
     return logs
