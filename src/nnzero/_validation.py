@@ -20,8 +20,9 @@ FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 def check_dtype(dtype: Any) -> np.dtype:
     """Normalise a float dtype name, accepting only float32 and float64."""
+    # np.dtype(None) is float64, which a caller passing None would not expect.
     try:
-        resolved = np.dtype(dtype)
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
     if resolved is None or resolved.name not in FLOAT_DTYPES:
