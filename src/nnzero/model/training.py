@@ -180,7 +180,8 @@ def fit(
         if logs is None:  # non-finite loss: weights already restored
             history.stopped_reason = (
                 f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
-                f"weights. Try a smaller learning rate (it was {lr:g})."
+                f"weights. Try a smaller learning rate (it was {lr:g}), or standardize "
+                "the inputs if they are large."
             )
             warnings.warn(history.stopped_reason, NonFiniteLossWarning, stacklevel=3)
             break
