@@ -42,14 +42,23 @@ def accuracy(y_true, y_pred, loss) -> float:
     return float(np.mean(predicted == truth))
 
 
+def _like_output(y_true, y_pred, loss):
+    """Class indices as one-hot rows, so they compare element-wise with the output."""
+    if getattr(loss, "sparse_targets", False):
+        return np.eye(y_pred.shape[1], dtype=y_pred.dtype)[y_true]
+    return y_true
+
+
 def mae(y_true, y_pred, loss) -> float:
-    """Mean absolute error over samples and outputs."""
-    return float(np.mean(np.abs(y_pred - y_true)))
+    """Mean absolute error over samples and outputs (against one-hot rows for
+    class-index targets)."""
+    return float(np.mean(np.abs(y_pred - _like_output(y_true, y_pred, loss))))
 
 
 def mse(y_true, y_pred, loss) -> float:
-    """Mean squared error over samples and outputs."""
-    return float(np.mean((y_pred - y_true) ** 2))
+    """Mean squared error over samples and outputs (against one-hot rows for
+    class-index targets: the Brier score)."""
+    return float(np.mean((y_pred - _like_output(y_true, y_pred, loss)) ** 2))
 
 
 _METRICS = {"accuracy": accuracy, "acc": accuracy, "mae": mae, "mse": mse}
