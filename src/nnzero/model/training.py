@@ -269,10 +269,13 @@ def compute_gradients(model, xb, yb, wb=None):
     Returns the output and the loss (with regularization); when the loss is
     not finite the backward pass is skipped.
     """
-    out = model._forward(xb, training=True)
     loss = model.loss
     last = model.layers[-1]
+    # An overflow anywhere in the forward pass shows up as a non-finite loss,
+    # which fit reports once with a NonFiniteLossWarning; NumPy's own
+    # warnings about it would only repeat that.
     with np.errstate(over="ignore", invalid="ignore"):
+        out = model._forward(xb, training=True)
         if model._fused:
             # Value from the logits (exact even when a probability underflows);
             # gradient w.r.t. the logits is p - y, skipping the activation's Jacobian.
