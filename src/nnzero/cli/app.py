@@ -1,0 +1,263 @@
+"""The click commands behind ``nnzero``; :func:`nnzero.cli.main` runs them.
+
+Example
+-------
+>>> from nnzero.cli.app import cli
+>>> sorted(cli.commands)
+['datasets', 'demo', 'evaluate', 'predict', 'report', 'train']
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+
+__all__ = ["cli"]
+
+_EPILOG = """\b
+Examples:
+  nnzero train --dataset mnist --layers 128,64 --epochs 10 --out runs/mnist
+  nnzero train --config run.toml --epochs 3
+  nnzero evaluate runs/mnist/model.nnz --dataset mnist
+  nnzero predict runs/mnist/model.nnz digit.png
+  nnzero report runs/mnist
+  nnzero datasets
+  nnzero demo --epochs 5
+
+Exit status: 0 success, 2 usage or config error, 1 failure while working.
+"""
+
+
+def _set_debug(ctx, _param, value):
+    if value and isinstance(ctx.obj, dict):
+        ctx.obj["debug"] = True
+
+
+def _debug_option(command):
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_debug,
+                        help="Show the full traceback when something fails.")(command)
+
+
+@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nnzero", message="%(prog)s %(version)s")
+@_debug_option
+@click.pass_context
+def cli(ctx):
+    """Neural networks from scratch on NumPy: train, evaluate, predict and report."""
+    ctx.ensure_object(dict)
+
+
+# -- train ---------------------------------------------------------------------------
+
+_TRAIN_OPTIONS = [
+    ("--dataset", str, "mnist, fashion-mnist, digits, moons, circles, blobs, xor, spirals, "
+                       "tutorial_001 (default mnist)."),
+    ("--csv", click.Path(dir_okay=False), "Train on your own CSV file instead."),
+    ("--target", str, "The CSV column holding the class labels."),
+    ("--data-dir", click.Path(file_okay=False), "Directory with the MNIST-style files."),
+    ("--samples", int, "Samples generated for a toy dataset (default 1000)."),
+    ("--limit", int, "Train on the first N training samples only (quick runs)."),
+    ("--test-split", float, "Share held out for testing when a set has no test part "
+                            "(default 0.2)."),
+    ("--validation-split", float, "Share of the training samples held out for validation "
+                                  "(default 0.1; 0 for none)."),
+    ("--layers", str, "Hidden-layer sizes, comma-separated (default 128,64)."),
+    ("--activation", str, "Hidden activation: relu, tanh, sigmoid, leaky_relu, elu... "
+                          "(default relu)."),
+    ("--output-activation", str, "Output activation (default auto: softmax, or sigmoid for "
+                                 "binary_crossentropy)."),
+    ("--loss", str, "sparse_categorical_crossentropy (default), categorical_crossentropy, "
+                    "binary_crossentropy or mse."),
+    ("--optimizer", str, "sgd, adagrad, rmsprop, adam (default) or adamw."),
+    ("--learning-rate", float, "Learning rate (default: the optimizer's own)."),
+    ("--momentum", float, "Momentum for sgd and rmsprop (default 0)."),
+    ("--epochs", int, "Passes over the training data (default 10)."),
+    ("--batch-size", int, "Samples per gradient step (default 128)."),
+    ("--dropout", float, "Dropout rate after each hidden layer (default 0)."),
+    ("--l2", float, "L2 penalty on every kernel (default 0)."),
+    ("--seed", int, "Seed of weights, shuffling, splits and toy data (default 0)."),
+    ("--dtype", click.Choice(["float32", "float64"]), "Precision (default float32)."),
+    ("--out", click.Path(file_okay=False), "Output directory (default runs/<dataset>)."),
+]
+
+
+def _train_options(command):
+    for flag, kind, text in reversed(_TRAIN_OPTIONS):
+        command = click.option(flag, type=kind, default=None, help=text)(command)
+    return command
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="TOML file of settings (keys as the options, e.g. epochs = 5); "
+                   "options given here override it.")
+@_train_options
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots (faster).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@_debug_option
+def train(config_path, no_plots, quiet, **options):
+    """Train a network; write model, history, metrics, plots and report.html."""
+    from ..runs import load_toml, resolve_config, train_run
+    from .progress import ProgressBar
+
+    file_values = load_toml(config_path) if config_path else {}
+    config = resolve_config(file_values, options, source=config_path or "config")
+
+    def progress(data):
+        return [] if quiet else [ProgressBar(len(data.x_train), config["epochs"])]
+
+    train_run(config, callbacks=progress, plots=not no_plots,
+              log=None if quiet else click.echo)
+    return 0
+
+
+# -- evaluate and predict --------------------------------------------------------------
+
+_DATA_KEYS = ("dataset", "csv", "target", "data_dir", "samples", "seed", "test_split")
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dataset", help="Dataset to evaluate on (default: the one the run used).")
+@click.option("--csv", type=click.Path(dir_okay=False), help="Evaluate on a CSV file.")
+@click.option("--target", help="The CSV column holding the class labels.")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Directory with the MNIST-style files.")
+@click.option("--samples", type=int, help="Samples of a generated toy dataset.")
+@click.option("--seed", type=int, help="Seed of toy data and of the test split.")
+@click.option("--test-split", type=float, help="Share held out for testing (toy and CSV).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@_debug_option
+def evaluate(model_path, as_json, **options):
+    """Print the loss and accuracy of a saved MODEL on a dataset's test part.
+
+    Settings not given are read from the run's config.toml beside MODEL,
+    when there is one, so a toy set is regenerated exactly as in training.
+    """
+    import nnzero as nz
+
+    from ..runs import encode_targets, load_run_data, load_toml, resolve_config
+
+    beside = Path(model_path).with_name("config.toml")
+    saved = load_toml(beside) if beside.is_file() else {}
+    defaults = {k: saved[k] for k in _DATA_KEYS if k in saved}
+    if options["dataset"] is not None or options["csv"] is not None:
+        defaults = {k: v for k, v in defaults.items()
+                    if k not in ("dataset", "csv", "target")}
+    model = nz.load_model(model_path)
+    if not model.compiled:
+        raise nz.NotCompiledError(f"{model_path} was saved without a loss; it cannot be "
+                                  "evaluated.")
+    config = resolve_config(defaults, dict(options, validation_split=0.0,
+                                           dtype=model.dtype.name), source=str(beside))
+    data = load_run_data(config)
+    y = encode_targets(data.y_test, model.loss, model.output_shape[0])
+    scores = model.evaluate(data.x_test, y)
+    if as_json:
+        click.echo(json.dumps({"dataset": data.name, "samples": len(data.x_test), **scores}))
+    else:
+        figures = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
+        click.echo(f"{data.name} test set ({len(data.x_test)} samples): {figures}")
+    return 0
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False))
+@click.argument("images", metavar="IMAGE...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--top", type=click.IntRange(1), default=3, show_default=True,
+              help="How many classes to show per image.")
+@_debug_option
+def predict(model_path, images, top):
+    """Classify IMAGE files (PNG, JPEG..., any size or colour) with a saved MODEL.
+
+    Each image is made to look like an MNIST digit: grayscale, a white
+    background inverted, cropped to the ink, scaled into a 20x20 box and
+    centred in 28x28 (or the model's own square size).
+    """
+    import numpy as np
+
+    import nnzero as nz
+
+    from .images import image_to_input, open_image
+
+    model = nz.load_model(model_path, compile=True)
+    width = model.input_shape[0] if len(model.input_shape) == 1 else None
+    side = int(round(width ** 0.5)) if width else 0
+    if not width or side * side != width:
+        raise nz.InvalidArgumentError(
+            f"{model_path} takes inputs of shape {model.input_shape}, not square images; "
+            "predict reads images for models trained on mnist, fashion-mnist or digits.")
+    names = _class_names(Path(model_path))
+    x = np.stack([image_to_input(open_image(path), side=side) for path in images])
+    probabilities = model.predict_proba(x.astype(model.dtype))
+    if probabilities.shape[1] == 1:
+        probabilities = np.hstack([1.0 - probabilities, probabilities])
+    for path, row in zip(images, probabilities, strict=True):
+        best = np.argsort(row)[::-1][:top]
+        shown = "  ".join(f"{_name(names, i)} ({row[i]:.1%})" for i in best)
+        click.echo(f"{path}: {shown}")
+    return 0
+
+
+def _class_names(model_path: Path):
+    """Class names from the run's metrics.json beside the model, if any."""
+    metrics = model_path.with_name("metrics.json")
+    try:
+        names = json.loads(metrics.read_text(encoding="utf-8")).get("class_names")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return names if isinstance(names, list) else None
+
+
+def _name(names, i):
+    return str(names[i]) if names and i < len(names) else str(i)
+
+
+# -- report, datasets, demo ---------------------------------------------------------------
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Where to write the page (default RUN_DIR/report.html).")
+@_debug_option
+def report(run_dir, output):
+    """Rebuild RUN_DIR/report.html from the files of a training run."""
+    from ..report import write_report
+
+    click.echo(f"Wrote {write_report(run_dir, output)}")
+    return 0
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="Also look in this directory (as train's --data-dir).")
+@click.option("--no-verify", is_flag=True, help="Do not read the files to check their SHA-256.")
+@_debug_option
+def datasets(data_dir, no_verify):
+    """List the datasets, where each was found, and verify their checksums."""
+    from .catalog import dataset_rows, format_rows
+
+    rows = dataset_rows(data_dir, verify=not no_verify)
+    click.echo(format_rows(rows))
+    return 0 if all(row.ok for row in rows) else 1
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def demo(args):
+    """Train the MNIST demo network (what `make demo` runs; --help for its options)."""
+    from ..demo import main as demo_main
+
+    return demo_main(list(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cli())

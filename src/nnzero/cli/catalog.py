@@ -1,0 +1,121 @@
+"""What ``nnzero datasets`` lists: every data set, where it is, whether it checks out.
+
+Example
+-------
+>>> from nnzero.cli.catalog import dataset_rows
+>>> [row.name for row in dataset_rows(verify=False)][:3]
+['mnist', 'fashion-mnist', 'digits']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..runs.config import TOY_DATASETS
+
+__all__ = ["DatasetRow", "dataset_rows", "format_rows"]
+
+_TOY_DESCRIPTIONS = {
+    "moons": "two interleaving half circles",
+    "circles": "a circle inside a ring",
+    "blobs": "Gaussian clusters",
+    "xor": "the four XOR quadrants",
+    "spirals": "interleaved spiral arms",
+    "tutorial_001": "tutorial 001's two-class set",
+}
+
+
+@dataclass
+class DatasetRow:
+    """One line of the listing.
+
+    ``ok`` is False only when files were found but failed their check.
+
+    Example
+    -------
+    >>> from nnzero.cli.catalog import DatasetRow
+    >>> DatasetRow("xor", "toy", "generated").ok
+    True
+    """
+
+    name: str
+    kind: str
+    where: str
+    status: str = ""
+    ok: bool = True
+
+
+def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
+    """List the data sets ``nnzero train --dataset`` accepts.
+
+    MNIST and Fashion-MNIST are looked for where the loaders look (never
+    downloaded here); with ``verify`` each of their four files is read and
+    its SHA-256 checked.
+
+    Example
+    -------
+    >>> from nnzero.cli.catalog import dataset_rows
+    >>> row = dataset_rows(verify=False)[-1]
+    >>> row.name, row.kind
+    ('tutorial_001', 'toy, 2 features')
+    """
+    from ..datasets import sources
+    from ..datasets.mnist import SPECS
+    from ..runs.data import find_idx_dataset
+
+    rows = []
+    for name, spec in SPECS.items():
+        found = find_idx_dataset(name, data_dir)
+        kind = "IDX images, 28x28, 10 classes"
+        if found is None:
+            places = "; ".join(f"{label}: {path}" for label, path in
+                               sources.candidate_dirs(name, data_dir))
+            rows.append(DatasetRow(name, kind, "not found", f"looked in {places}"))
+            continue
+        label, directory = found
+        status = _verify(spec, directory) if verify else "not verified"
+        rows.append(DatasetRow(name, kind, f"{directory} ({label})", status,
+                               ok=not status.startswith("FAILED")))
+    rows.append(DatasetRow("digits", "8x8 images, 10 classes", "bundled with scikit-learn",
+                           "1,797 images"))
+    for name in TOY_DATASETS:
+        rows.append(DatasetRow(name, "toy, 2 features", "generated from --seed",
+                               _TOY_DESCRIPTIONS.get(name, "")))
+    return rows
+
+
+def format_rows(rows) -> str:
+    """The rows as an aligned text table.
+
+    Example
+    -------
+    >>> from nnzero.cli.catalog import DatasetRow, format_rows
+    >>> print(format_rows([DatasetRow("xor", "toy", "generated", "ok")]))
+    name  kind  where      status
+    xor   toy   generated  ok
+    """
+    table = [("name", "kind", "where", "status")]
+    table += [(r.name, r.kind, r.where, r.status) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line[:3], widths, strict=True)) + "  " + line[3]
+        for line in table
+    )
+
+
+def _verify(spec, directory) -> str:
+    from ..datasets import sources
+    from ..datasets.idx import read_idx
+    from ..datasets.mnist import DEFAULT_NAMES, ROLES
+    from ..errors import DataFormatError
+
+    failures = []
+    for role in ROLES:
+        path = sources.find_file(directory, DEFAULT_NAMES[role])
+        try:
+            read_idx(path, sha256=spec.sha256[role])
+        except (DataFormatError, OSError) as err:
+            failures.append(f"{path.name}: {err}")
+    if failures:
+        return "FAILED: " + "; ".join(failures)
+    return "4 files, SHA-256 verified"

@@ -1,0 +1,307 @@
+"""The settings of one training run: defaults, a TOML file, then flags.
+
+A run is described by a flat table of keys (``dataset``, ``layers``,
+``epochs``...). :func:`resolve_config` starts from :data:`DEFAULTS`, applies
+a TOML file's keys, then the command line's, and checks every value once, so
+that a mistake is reported before any data is loaded. An unknown key is
+named together with the closest valid one.
+
+Example
+-------
+>>> from nnzero.runs.config import resolve_config
+>>> config = resolve_config(overrides={"dataset": "moons", "layers": "16,8"})
+>>> config["layers"], config["epochs"]
+([16, 8], 10)
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from ..errors import InvalidArgumentError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "DATASETS",
+    "DEFAULTS",
+    "IMAGE_DATASETS",
+    "ConfigError",
+    "load_toml",
+    "resolve_config",
+    "to_toml",
+]
+
+#: Image data sets: name -> side of the square images.
+IMAGE_DATASETS = {"mnist": 28, "fashion-mnist": 28, "digits": 8}
+#: Two-feature synthetic sets, generated from ``seed``.
+TOY_DATASETS = ("moons", "circles", "blobs", "xor", "spirals", "tutorial_001")
+DATASETS = (*IMAGE_DATASETS, *TOY_DATASETS)
+
+#: Every key a run accepts, with its default. ``None`` means "not set".
+DEFAULTS = {
+    "dataset": None,  # "mnist" unless csv is given
+    "csv": None,
+    "target": None,
+    "data_dir": None,
+    "samples": 1000,  # size of a generated toy set
+    "limit": None,
+    "test_split": 0.2,  # share held out for testing where a set has no test part
+    "validation_split": 0.1,
+    "layers": [128, 64],
+    "activation": "relu",
+    "output_activation": "auto",
+    "loss": "sparse_categorical_crossentropy",
+    "optimizer": "adam",
+    "learning_rate": None,  # the optimizer's own default
+    "momentum": 0.0,
+    "epochs": 10,
+    "batch_size": 128,
+    "dropout": 0.0,
+    "l2": 0.0,
+    "seed": 0,
+    "dtype": "float32",
+    "out": None,  # runs/<dataset name>
+}
+
+_MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
+
+
+class ConfigError(InvalidArgumentError):
+    """A run's settings are invalid: an unknown key, a wrong type or value."""
+
+
+def load_toml(path) -> dict:
+    """Read a run's settings from a TOML file (keys as in :data:`DEFAULTS`).
+
+    Hyphens in keys are read as underscores, so ``learning-rate`` works too.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> from nnzero.runs.config import load_toml
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.toml")
+    >>> _ = open(path, "w").write('dataset = "moons"\\nlearning-rate = 0.01\\n')
+    >>> load_toml(path)
+    {'dataset': 'moons', 'learning_rate': 0.01}
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            table = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {str(path)!r} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"Config file {str(path)!r} cannot be read: {err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {err}") from None
+    return {key.replace("-", "_"): value for key, value in table.items()}
+
+
+def resolve_config(file_values: dict | None = None, overrides: dict | None = None,
+                   *, source: str = "config") -> dict:
+    """Merge defaults, a config file's values and overrides, and check them.
+
+    ``overrides`` (usually the command-line flags) win over ``file_values``;
+    keys whose value is ``None`` in ``overrides`` are ignored, so unset flags
+    do not erase the file's settings. ``source`` names the file in messages.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key (with the closest valid key), or a value of the wrong
+        type or range.
+
+    Example
+    -------
+    >>> from nnzero.runs.config import resolve_config
+    >>> resolve_config({"epochs": 3}, {"epochs": 5, "seed": None})["epochs"]
+    5
+    >>> resolve_config({"epoch": 3}, source="run.toml")
+    Traceback (most recent call last):
+    ...
+    nnzero.runs.config.ConfigError: Unknown key 'epoch' in run.toml. Did you mean 'epochs'? ...
+    """
+    config = dict(DEFAULTS)
+    for values, where in ((file_values or {}, source), (overrides or {}, "the options")):
+        for key, value in values.items():
+            if key not in DEFAULTS:
+                close = difflib.get_close_matches(key, DEFAULTS, n=1, cutoff=0.5)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(
+                    f"Unknown key {key!r} in {where}.{hint} "
+                    f"Valid keys: {', '.join(DEFAULTS)}."
+                )
+            if value is not None:
+                config[key] = value
+    return _check(config)
+
+
+def to_toml(config: dict) -> str:
+    """Write a resolved config as TOML that :func:`load_toml` reads back.
+
+    Keys whose value is ``None`` are left out, as TOML has no null.
+
+    Example
+    -------
+    >>> from nnzero.runs.config import to_toml
+    >>> print(to_toml({"dataset": "moons", "layers": [8, 4], "csv": None}))
+    dataset = "moons"
+    layers = [8, 4]
+    <BLANKLINE>
+    """
+    lines = []
+    for key, value in config.items():
+        if value is None:
+            continue
+        # JSON's strings, numbers, booleans and flat lists are valid TOML.
+        lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
+# -- checks ----------------------------------------------------------------------
+
+def _check(config: dict) -> dict:
+    c = config
+    for key in ("csv", "target", "data_dir", "out"):
+        if c[key] is not None:
+            c[key] = _string(c, key) if key == "target" else os.fspath(_string(c, key))
+    if c["csv"] is not None and c["dataset"] is not None:
+        raise ConfigError(
+            f"Give either dataset or csv, not both. Received: dataset={c['dataset']!r}, "
+            f"csv={c['csv']!r}"
+        )
+    if c["csv"] is None:
+        if c["target"] is not None:
+            raise ConfigError("target names a column of a CSV file; it needs csv as well.")
+        c["dataset"] = "mnist" if c["dataset"] is None else _string(c, "dataset").lower()
+        if c["dataset"] not in DATASETS:
+            close = difflib.get_close_matches(c["dataset"], DATASETS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"Unknown dataset {c['dataset']!r}.{hint} Valid datasets: "
+                f"{', '.join(DATASETS)} (or csv = FILE with target = COLUMN)."
+            )
+    c["layers"] = _layers(c["layers"])
+    for key in ("activation", "output_activation", "loss", "optimizer", "dtype"):
+        c[key] = _string(c, key).lower()
+    _check_names(c)
+    for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0)):
+        c[key] = _integer(c, key, low)
+    if c["limit"] is not None:
+        c["limit"] = _integer(c, "limit", 2)
+    c["test_split"] = _fraction(c, "test_split", allow_zero=False)
+    c["validation_split"] = _fraction(c, "validation_split", allow_zero=True)
+    c["dropout"] = _fraction(c, "dropout", allow_zero=True)
+    c["l2"] = _number(c, "l2", low=0.0)
+    c["momentum"] = _number(c, "momentum", low=0.0)
+    if c["learning_rate"] is not None:
+        c["learning_rate"] = _number(c, "learning_rate", low=0.0)
+        if c["learning_rate"] == 0:
+            raise ConfigError("learning_rate must be > 0. Received: learning_rate=0")
+    if c["momentum"] and c["optimizer"] not in _MOMENTUM_OPTIMIZERS:
+        raise ConfigError(
+            f"momentum applies to the {' and '.join(_MOMENTUM_OPTIMIZERS)} optimizers only. "
+            f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}"
+        )
+    if c["dtype"] not in ("float32", "float64"):
+        raise ConfigError(f"dtype must be 'float32' or 'float64'. Received: dtype={c['dtype']!r}")
+    if c["out"] is None:
+        name = c["dataset"] or Path(c["csv"]).stem
+        c["out"] = os.path.join("runs", name)
+    return c
+
+
+def _check_names(c) -> None:
+    """Unknown activation, loss or optimizer names fail now, not after loading data."""
+    from .. import activations, losses, optimizers
+
+    lookups = [("activation", activations.get), ("loss", losses.get),
+               ("optimizer", optimizers.get)]
+    if c["output_activation"] != "auto":
+        lookups.append(("output_activation", activations.get))
+    for key, get in lookups:
+        try:
+            get(c[key])
+        except InvalidArgumentError as err:
+            raise ConfigError(f"{key}: {err}") from None
+
+
+def _describe(value) -> str:
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def _string(c, key) -> str:
+    value = c[key]
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{key} must be a non-empty string. Received: {_describe(value)}")
+    return value
+
+
+def _integer(c, key, low) -> int:
+    value = c[key]
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key} must be a whole number. Received: {_describe(value)}")
+    if value < low:
+        raise ConfigError(f"{key} must be at least {low}. Received: {key}={value}")
+    return value
+
+
+def _number(c, key, low=None) -> float:
+    value = c[key]
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{key} must be a finite number. Received: {_describe(value)}")
+    if low is not None and value < low:
+        raise ConfigError(f"{key} must be at least {low:g}. Received: {key}={value}")
+    return float(value)
+
+
+def _fraction(c, key, *, allow_zero) -> float:
+    value = _number(c, key, low=0.0)
+    if value >= 1.0 or (value == 0.0 and not allow_zero):
+        bounds = "[0, 1)" if allow_zero else "(0, 1)"
+        raise ConfigError(f"{key} must be in {bounds}. Received: {key}={value}")
+    return value
+
+
+def _layers(value) -> list[int]:
+    """Hidden-layer sizes from ``[128, 64]``, ``"128,64"`` or ``""`` (none)."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        try:
+            value = [int(p) for p in parts]
+        except ValueError:
+            raise ConfigError(
+                f"layers must be comma-separated unit counts such as '128,64'. "
+                f"Received: layers={', '.join(parts)!r}"
+            ) from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or any(
+        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value
+    ):
+        raise ConfigError(
+            f"layers must be a list of positive unit counts such as [128, 64]. "
+            f"Received: {_describe(value)}"
+        )
+    return list(value)

@@ -1,0 +1,229 @@
+"""The data of a run: load the named set or CSV file, split it, encode targets.
+
+Example
+-------
+>>> from nnzero.runs.config import resolve_config
+>>> from nnzero.runs.data import load_run_data
+>>> data = load_run_data(resolve_config(overrides={"dataset": "digits", "limit": 100}))
+>>> data.x_train.shape, data.n_classes, data.image_shape
+((100, 64), 10, (8, 8))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from .config import IMAGE_DATASETS, TOY_DATASETS
+
+__all__ = ["FASHION_CLASSES", "RunData", "encode_targets", "find_idx_dataset", "load_run_data"]
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
+
+
+@dataclass
+class RunData:
+    """Train, validation and test arrays of a run, with what describes them.
+
+    ``y_*`` are class indices ``0..n_classes-1``; ``x_val`` is ``None`` when
+    no validation set is held out. ``image_shape`` is set for image sets.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from nnzero.runs.data import RunData
+    >>> x, y = np.zeros((4, 2), np.float32), np.array([0, 1, 0, 1])
+    >>> RunData("toy", x, y, None, None, x, y, ["a", "b"]).n_features
+    2
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    image_shape: tuple[int, int] | None = None
+    source: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+
+def load_run_data(config: dict) -> RunData:
+    """Load and split the data a resolved config names.
+
+    Named image sets keep their own test part; toy sets and CSV files hold
+    out ``test_split`` of their rows (stratified, from ``seed``). Then
+    ``limit`` keeps the first training rows and ``validation_split`` holds
+    out a stratified share of what remains for validation.
+
+    Example
+    -------
+    >>> from nnzero.runs.config import resolve_config
+    >>> from nnzero.runs.data import load_run_data
+    >>> data = load_run_data(resolve_config(overrides={"dataset": "moons", "samples": 200}))
+    >>> len(data.x_train) + len(data.x_val) + len(data.x_test), data.class_names
+    (200, ['0', '1'])
+    """
+    name, seed = config["dataset"], config["seed"]
+    image_shape, source = None, ""
+    if config["csv"] is not None:
+        x, y, class_names = _load_csv(config["csv"], config["target"])
+        (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test")
+        name, source = config["csv"], config["csv"]
+    elif name in IMAGE_DATASETS:
+        (x_train, y_train), (x_test, y_test), source = _load_images(name, config)
+        side = IMAGE_DATASETS[name]
+        image_shape = (side, side)
+        class_names = list(FASHION_CLASSES) if name == "fashion-mnist" else [
+            str(i) for i in range(10)]
+    else:
+        x, y = _make_toy(name, config["samples"], seed)
+        (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test")
+        class_names = [str(i) for i in range(int(max(y.max(), y_test.max())) + 1)]
+        source = f"generated ({config['samples']} samples, seed {seed})"
+    if config["limit"] is not None:
+        x_train, y_train = x_train[: config["limit"]], y_train[: config["limit"]]
+    x_val = y_val = None
+    if config["validation_split"] > 0:
+        (x_train, y_train), (x_val, y_val) = _split(
+            x_train, y_train, config["validation_split"], seed, "validation")
+    dtype = np.dtype(config["dtype"])
+    return RunData(
+        name=name,
+        x_train=x_train.astype(dtype, copy=False),
+        y_train=np.asarray(y_train, dtype=np.int64),
+        x_val=None if x_val is None else x_val.astype(dtype, copy=False),
+        y_val=None if y_val is None else np.asarray(y_val, dtype=np.int64),
+        x_test=x_test.astype(dtype, copy=False),
+        y_test=np.asarray(y_test, dtype=np.int64),
+        class_names=class_names,
+        image_shape=image_shape,
+        source=source,
+    )
+
+
+def encode_targets(y, loss, n_outputs: int) -> np.ndarray:
+    """Class indices in the form ``loss`` expects for ``n_outputs`` outputs.
+
+    Sparse losses take the indices; a single output takes a 0/1 column;
+    anything else takes one-hot rows.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from nnzero import losses
+    >>> from nnzero.runs.data import encode_targets
+    >>> encode_targets(np.array([0, 2]), losses.get("mse"), 3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    y = np.asarray(y, dtype=np.int64)
+    if getattr(loss, "sparse_targets", False):
+        return y
+    if n_outputs == 1:
+        return y.reshape(-1, 1).astype(np.float32)
+    if y.size and y.max() >= n_outputs:
+        raise InvalidArgumentError(
+            f"The data has class {int(y.max())} but the model has only {n_outputs} outputs."
+        )
+    return np.eye(n_outputs, dtype=np.float32)[y]
+
+
+def find_idx_dataset(name: str, data_dir=None):
+    """Where an MNIST-style set's four files are, without downloading.
+
+    Returns ``(label, directory)`` of the first place that has all four, or
+    ``None``; places are searched as the loaders search them.
+
+    Example
+    -------
+    >>> from nnzero.runs.data import find_idx_dataset
+    >>> find_idx_dataset("mnist", "/nonexistent") is None or True
+    True
+    """
+    from ..datasets import sources
+    from ..datasets.mnist import DEFAULT_NAMES
+
+    for label, directory in sources.candidate_dirs(name, data_dir):
+        if all(sources.find_file(directory, f) is not None for f in DEFAULT_NAMES.values()):
+            return label, directory
+    return None
+
+
+# -- loaders -------------------------------------------------------------------------
+
+def _load_images(name, config):
+    from .. import datasets
+
+    if name == "digits":
+        train, test = datasets.load_digits_fallback(
+            test_fraction=config["test_split"], seed=config["seed"])
+        return train, test, "scikit-learn's bundled digits"
+    loader = datasets.load_mnist if name == "mnist" else datasets.load_fashion_mnist
+    train, test = loader(config["data_dir"])
+    found = find_idx_dataset(name, config["data_dir"])
+    source = f"{found[0]}: {found[1]}" if found else "downloaded to the user cache"
+    return train, test, source
+
+
+def _make_toy(name, samples, seed):
+    from .. import datasets
+
+    if name not in TOY_DATASETS:  # the config check makes this unreachable from the CLI
+        raise InvalidArgumentError(f"Unknown toy dataset {name!r}.")
+    make = getattr(datasets, f"make_{name}")
+    x, y = make(n_samples=samples, seed=seed)
+    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
+
+
+def _load_csv(path, target):
+    from .. import datasets
+
+    x, y, class_names = datasets.load_csv(path, target=target)
+    y = np.asarray(y)
+    if class_names is None:
+        # Numeric labels: classes are the distinct values, in sorted order.
+        values, y = np.unique(y, return_inverse=True)
+        class_names = [_label(v) for v in values]
+    if len(class_names) < 2:
+        raise InvalidArgumentError(
+            f"{path}: the target column {target!r} holds a single class; "
+            "a classifier needs at least two."
+        )
+    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64), list(
+        map(str, class_names))
+
+
+def _label(value) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _split(x, y, fraction, seed, what):
+    """Stratified split when every class has two members, else a plain one."""
+    from .. import datasets
+
+    n_held = int(round(len(x) * fraction))
+    if n_held < 1 or n_held >= len(x):
+        raise InvalidArgumentError(
+            f"A {what} share of {fraction:g} leaves no rows for training or none for {what} "
+            f"out of {len(x)}. Use more data (or a different {what}_split)."
+        )
+    counts = np.bincount(np.asarray(y, dtype=np.int64))
+    stratify = bool(counts[counts > 0].min() >= 2) and n_held >= np.count_nonzero(counts)
+    x_a, x_b, y_a, y_b = datasets.train_val_split(
+        x, y, val_fraction=fraction, seed=seed, stratify=stratify)
+    return (x_a, y_a), (x_b, y_b)

@@ -1,0 +1,298 @@
+"""Train from a resolved config and write the run's directory.
+
+The directory holds ``model.nnz``, ``history.json`` and ``history.csv``,
+``predictions.csv`` (true and predicted class of every test sample),
+``metrics.json`` (scores, timings, the resolved config, versions),
+``config.toml`` (to run it again with ``nnzero train --config``), the plots
+as PNG, and ``report.html``.
+
+Example
+-------
+>>> import tempfile
+>>> from nnzero.runs import resolve_config, train_run
+>>> out = tempfile.mkdtemp()
+>>> config = resolve_config(overrides={"dataset": "moons", "samples": 200, "epochs": 2,
+...                                    "layers": "8", "out": out})
+>>> result = train_run(config, plots=False, log=None)  # doctest: +SKIP
+>>> sorted(result.metrics)[:3]  # doctest: +SKIP
+['class_names', 'config', 'created']
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .._io import atomic_write_bytes
+from .config import to_toml
+from .data import RunData, encode_targets, load_run_data
+
+__all__ = ["RunResult", "build_model", "train_run", "write_plots"]
+
+#: Plot files a run may write, in the order the report shows them.
+PLOT_FILES = {
+    "history.png": "Loss and accuracy per epoch",
+    "confusion_matrix.png": "Confusion matrix on the test set",
+    "misclassified.png": "Misclassified test images (true → predicted)",
+    "first_layer_weights.png": "First-layer weights, one image per hidden unit",
+    "decision_boundary.png": "Decision boundary on the test set",
+}
+
+
+@dataclass
+class RunResult:
+    """What :func:`train_run` produced: the model, its history and scores.
+
+    Example
+    -------
+    >>> from nnzero.runs.train import RunResult
+    >>> RunResult.__dataclass_fields__.keys()
+    dict_keys(['out_dir', 'model', 'history', 'metrics', 'data'])
+    """
+
+    out_dir: Path
+    model: object
+    history: object
+    metrics: dict
+    data: RunData
+
+
+def build_model(config: dict, n_classes: int):
+    """The compiled network a config describes, for ``n_classes`` classes.
+
+    Hidden Dense layers of ``layers`` units with ``activation`` (each
+    followed by Dropout when ``dropout`` > 0, and with an L2 kernel penalty
+    when ``l2`` > 0), then the output layer: one sigmoid unit for
+    binary cross-entropy on two classes, else one unit per class with
+    ``output_activation`` (``auto``: softmax, or sigmoid for binary
+    cross-entropy).
+
+    Example
+    -------
+    >>> from nnzero.runs.config import resolve_config
+    >>> from nnzero.runs.train import build_model
+    >>> model = build_model(resolve_config(overrides={"layers": "16"}), 10)
+    >>> model
+    Sequential([Dense, Dense], seed=0, dtype='float32')
+    >>> model.optimizer.learning_rate, model.loss.registered_name
+    (0.001, 'sparse_categorical_crossentropy')
+    """
+    import nnzero as nz
+
+    loss = nz.losses.get(config["loss"])
+    binary = loss.registered_name == "binary_crossentropy"
+    n_outputs = 1 if binary and n_classes == 2 else n_classes
+    output_activation = config["output_activation"]
+    if output_activation == "auto":
+        output_activation = "sigmoid" if binary else "softmax"
+    regularizer = nz.regularizers.L2(config["l2"]) if config["l2"] else None
+    layers = []
+    for units in config["layers"]:
+        layers.append(nz.layers.Dense(units, activation=config["activation"],
+                                      kernel_regularizer=regularizer))
+        if config["dropout"]:
+            layers.append(nz.layers.Dropout(config["dropout"]))
+    layers.append(nz.layers.Dense(n_outputs, activation=output_activation,
+                                  kernel_regularizer=regularizer))
+    model = nz.Sequential(layers, seed=config["seed"], dtype=config["dtype"])
+    optimizer = {"name": config["optimizer"]}
+    if config["learning_rate"] is not None:
+        optimizer["learning_rate"] = config["learning_rate"]
+    if config["momentum"]:
+        optimizer["momentum"] = config["momentum"]
+    model.compile(optimizer=nz.optimizers.get(optimizer), loss=loss, metrics=["accuracy"])
+    return model
+
+
+def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> RunResult:
+    """Load the data, build and fit the model, and write the run directory.
+
+    ``callbacks`` is a list of callbacks for ``fit``, or a function that
+    receives the loaded :class:`RunData` and returns one (a progress bar
+    needs the number of training samples). ``log`` receives one line per
+    step worth telling (``None``: silent).
+    Failures while drawing a plot are logged and skipped, so that a trained
+    model is never lost to a plotting problem.
+
+    Example
+    -------
+    >>> from nnzero.runs import resolve_config, train_run
+    >>> result = train_run(resolve_config(overrides={"dataset": "xor"}))  # doctest: +SKIP
+    """
+    say = log or (lambda _line: None)
+    data = load_run_data(config)
+    model = build_model(config, data.n_classes)
+    n_outputs = model._output_width((data.n_features,))
+    encode = lambda y: encode_targets(y, model.loss, n_outputs)  # noqa: E731
+    validation = None if data.x_val is None else (data.x_val, encode(data.y_val))
+    say(f"{data.name}: {len(data.x_train)} training, "
+        f"{0 if data.x_val is None else len(data.x_val)} validation and {len(data.x_test)} "
+        f"test samples of {data.n_features} features, {data.n_classes} classes")
+    layer_sizes = "-".join(map(str, [data.n_features, *config["layers"], n_outputs]))
+    say(f"Network {layer_sizes}, {config['optimizer']}, {config['epochs']} epochs, "
+        f"batch {config['batch_size']}")
+
+    start = time.perf_counter()
+    history = model.fit(data.x_train, encode(data.y_train), epochs=config["epochs"],
+                        batch_size=config["batch_size"], validation_data=validation,
+                        callbacks=list(callbacks(data) if callable(callbacks) else callbacks),
+                        verbose=0)
+    train_seconds = time.perf_counter() - start
+    scores = model.evaluate(data.x_test, encode(data.y_test))
+    probabilities = model.predict_proba(data.x_test)
+    predicted = model.predict_classes(data.x_test)
+
+    out = Path(config["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.nnz")
+    resolved = dict(config, learning_rate=model.optimizer.current_learning_rate())
+    metrics = _metrics(model, history, scores, train_seconds, resolved, data)
+    _write_json(out / "metrics.json", metrics)
+    _write_json(out / "history.json", history.history)
+    _write_history_csv(out / "history.csv", history.history)
+    _write_predictions(out / "predictions.csv", data, predicted, probabilities)
+    atomic_write_bytes(out / "config.toml", to_toml(resolved).encode())
+    if plots:
+        for problem in write_plots(out, model, history, data, predicted):
+            say(f"Skipped a plot: {problem}")
+    from .. import report
+
+    report.write_report(out)
+    if history.stopped_reason:
+        say(f"Stopped early: {history.stopped_reason}")
+    say(f"Test accuracy {scores['accuracy']:.4f} (loss {scores['loss']:.4f}) after "
+        f"{metrics['epochs']} epochs in {train_seconds:.1f} s; wrote {out}")
+    return RunResult(out, model, history, metrics, data)
+
+
+def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
+    """Draw the run's plots into ``out`` as PNG; return the problems met.
+
+    Curves and the confusion matrix always; misclassified images and
+    first-layer weights for image data; the decision boundary for 2-D data.
+
+    Example
+    -------
+    >>> from nnzero.runs.train import write_plots
+    >>> callable(write_plots)
+    True
+    """
+    try:
+        from .. import plot
+    except ImportError as err:
+        return [f"nnzero.plot cannot be imported: {err}"]
+
+    jobs = {
+        "history.png": lambda: plot.history(history),
+        "confusion_matrix.png": lambda: plot.confusion_matrix(
+            data.y_test, predicted, class_names=data.class_names),
+    }
+    if data.image_shape is not None:
+        jobs["misclassified.png"] = lambda: plot.misclassified(
+            data.x_test, data.y_test, predicted, image_shape=data.image_shape,
+            class_names=data.class_names)
+        jobs["first_layer_weights.png"] = lambda: plot.first_layer_weights(
+            model, image_shape=data.image_shape)
+    if data.n_features == 2:
+        jobs["decision_boundary.png"] = lambda: plot.decision_boundary(
+            model, data.x_test, data.y_test)
+    problems = []
+    for name, draw in jobs.items():
+        try:
+            figure = draw()
+            plot.save(figure, out / name)
+        except Exception as err:  # a plot must never cost the trained model
+            problems.append(f"{name}: {type(err).__name__}: {err}")
+        finally:
+            _close_all()
+    return problems
+
+
+def _close_all():
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def _metrics(model, history, scores, train_seconds, config, data) -> dict:
+    import nnzero
+
+    logs = history.history
+    last = {key: values[-1] for key, values in logs.items() if values}
+    return {
+        "test_accuracy": float(scores["accuracy"]),
+        "test_loss": float(scores["loss"]),
+        "train_accuracy": last.get("accuracy"),
+        "train_loss": last.get("loss"),
+        "val_accuracy": last.get("val_accuracy"),
+        "val_loss": last.get("val_loss"),
+        "train_seconds": round(train_seconds, 4),
+        "mean_epoch_seconds": float(np.mean(logs["epoch_time"])) if logs.get("epoch_time")
+        else None,
+        "epochs": len(history.epoch),
+        "stopped_reason": history.stopped_reason,
+        "seed": config["seed"],
+        "dataset": data.name,
+        "data_source": data.source,
+        "n_train": len(data.x_train),
+        "n_val": 0 if data.x_val is None else len(data.x_val),
+        "n_test": len(data.x_test),
+        "n_features": data.n_features,
+        "class_names": data.class_names,
+        "image_shape": None if data.image_shape is None else list(data.image_shape),
+        "parameters": model.count_params(),
+        "model_summary": model.summary(print_fn=None),
+        "config": config,
+        "versions": {
+            "nnzero": nnzero.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+            "platform": sys.platform,
+        },
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _write_json(path, value):
+    atomic_write_bytes(path, (json.dumps(value, indent=2, default=_plain) + "\n").encode())
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _write_history_csv(path, logs):
+    keys = list(logs)
+    rows = [["epoch", *keys]]
+    for i in range(max((len(v) for v in logs.values()), default=0)):
+        rows.append([i + 1, *(logs[k][i] if i < len(logs[k]) else "" for k in keys)])
+    _write_csv(path, rows)
+
+
+def _write_predictions(path, data, predicted, probabilities):
+    if probabilities.shape[1] == 1:
+        confidence = np.where(predicted == 1, probabilities[:, 0], 1.0 - probabilities[:, 0])
+    else:
+        confidence = probabilities[np.arange(len(predicted)), predicted]
+    rows = [["index", "true", "predicted", "confidence"]]
+    rows += [[i, int(t), int(p), f"{c:.6f}"]
+             for i, (t, p, c) in enumerate(zip(data.y_test, predicted, confidence, strict=True))]
+    _write_csv(path, rows)
+
+
+def _write_csv(path, rows):
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    atomic_write_bytes(path, buffer.getvalue().encode())
