@@ -1,0 +1,47 @@
+"""Plots of training runs and models, as matplotlib figures.
+
+Every function returns a ``matplotlib.figure.Figure`` (except
+``boundary_animation``, which writes a GIF) and never opens a window, so
+they work on servers and in tests; ``save`` writes a figure to a file and
+releases it. In a notebook a returned figure displays itself.
+
+- ``history``: loss and metric curves per epoch, training and validation.
+- ``confusion_matrix``: true against predicted classes.
+- ``misclassified``: the images a model got wrong.
+- ``first_layer_weights``: the first Dense layer's weights as images.
+- ``decision_boundary``: the class regions of a two-input model.
+- ``boundary_grid``: boundaries over hidden-layer sizes, beside logistic
+  regression, as in the two-moons tutorial.
+- ``boundary_animation``: a GIF of the boundary while a model trains.
+
+Example
+-------
+>>> import pathlib, tempfile
+>>> import nnzero as nz
+>>> from nnzero import plot
+>>> model = nz.Sequential([nz.layers.Dense(1)])
+>>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+>>> history = model.fit([[0.0], [1.0]], [0.0, 1.0], epochs=3, verbose=0)
+>>> fig = plot.history(history)
+>>> out = plot.save(fig, pathlib.Path(tempfile.mkdtemp()) / "history.png")
+>>> out.suffix
+'.png'
+"""
+
+from nnzero.plot._base import close, save
+from nnzero.plot.animation import boundary_animation
+from nnzero.plot.boundary import boundary_grid, decision_boundary
+from nnzero.plot.images import first_layer_weights, misclassified
+from nnzero.plot.training import confusion_matrix, history
+
+__all__ = [
+    "boundary_animation",
+    "boundary_grid",
+    "close",
+    "confusion_matrix",
+    "decision_boundary",
+    "first_layer_weights",
+    "history",
+    "misclassified",
+    "save",
+]
