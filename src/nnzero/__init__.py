@@ -37,6 +37,17 @@ from .threads import limit_threads
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # nnzero.plot loads matplotlib, which is slow to import; `nz.plot` loads
+    # it on first use so that `import nnzero` stays fast.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("nnzero.plot")
+    raise AttributeError(f"module 'nnzero' has no attribute {name!r}")
+
+
 __all__ = [
     "DataFormatError",
     "DatasetNotFoundError",
