@@ -22,7 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nnzero.errors import DataFormatError, DatasetNotFoundError, InvalidArgumentError
+from nnzero.errors import (
+    DataFormatError,
+    DatasetNotFoundError,
+    InvalidArgumentError,
+    InvalidTypeError,
+)
 
 __all__ = ["load_csv"]
 
@@ -129,7 +134,7 @@ def load_csv(
 
 def _check_path(path) -> Path:
     if not isinstance(path, (str, Path)):
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"`path` must be a file path (str or Path). Received: {path!r} "
             f"of type {type(path).__name__}"
         )
@@ -143,8 +148,6 @@ def _check_path(path) -> Path:
 
 def _read(f, path, target, delimiter, header, encode_labels):
     sample = f.read(_SNIFF_BYTES)
-    if not sample.strip():
-        raise DataFormatError(f"{path} is empty: expected a header row and data rows.")
     f.seek(0)
     delimiter = _delimiter(sample, delimiter)
     reader = csv.reader(f, delimiter=delimiter)
@@ -203,7 +206,7 @@ def _next_row(reader, path):
     for row in reader:
         if row and not (len(row) == 1 and not row[0].strip()):
             return row
-    raise DataFormatError(f"{path} is empty: it holds only blank lines.")
+    raise DataFormatError(f"{path} is empty: expected a header row and data rows.")
 
 
 def _check_unique(names, path) -> None:
@@ -229,7 +232,7 @@ def _target_index(target, names, path) -> int:
             )
         return int(target) % len(names)
     if not isinstance(target, str):
-        raise InvalidArgumentError(
+        raise InvalidTypeError(
             f"`target` must be a column name, a column index or None. Received: {target!r}"
         )
     if target in names:
