@@ -59,6 +59,7 @@ h2 { font-size: 19px; margin: 32px 0 12px; border-bottom: 1px solid #d7dbe2; pad
 .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 16px; }
 figure { background: #fff; border: 1px solid #dde1e7; border-radius: 8px; margin: 0;
          padding: 10px; }
+figure.wide { grid-column: 1 / -1; }
 figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
 figcaption { color: #5b6575; font-size: 13px; text-align: center; margin-top: 6px; }
 table { border-collapse: collapse; background: #fff; font-size: 14px; }
@@ -255,7 +256,8 @@ def _figures(run_dir) -> str:
         if uri is None:
             continue
         caption = _PLOTS.get(name, name)
-        figures.append(f"<figure><img src='{uri}' alt='{_e(caption)}'>"
+        wide = " class='wide'" if name == "history.png" else ""
+        figures.append(f"<figure{wide}><img src='{uri}' alt='{_e(caption)}'>"
                        f"<figcaption>{_e(caption)}</figcaption></figure>")
     if not figures:
         return ""

@@ -21,7 +21,7 @@ _TOY_DESCRIPTIONS = {
     "blobs": "Gaussian clusters",
     "xor": "the four XOR quadrants",
     "spirals": "interleaved spiral arms",
-    "tutorial_001": "tutorial 001's two-class set",
+    "tutorial_001": "tutorial 001's two well-separated clusters",
 }
 
 
@@ -57,7 +57,7 @@ def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
     >>> from nnzero.cli.catalog import dataset_rows
     >>> row = dataset_rows(verify=False)[-1]
     >>> row.name, row.kind
-    ('tutorial_001', 'toy, 2 features')
+    ('tutorial_001', 'toy, 3 features')
     """
     from ..datasets import sources
     from ..datasets.mnist import SPECS
@@ -79,7 +79,8 @@ def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
     rows.append(DatasetRow("digits", "8x8 images, 10 classes", "bundled with scikit-learn",
                            "1,797 images"))
     for name in TOY_DATASETS:
-        rows.append(DatasetRow(name, "toy, 2 features", "generated from --seed",
+        features = 3 if name == "tutorial_001" else 2
+        rows.append(DatasetRow(name, f"toy, {features} features", "generated from --seed",
                                _TOY_DESCRIPTIONS.get(name, "")))
     return rows
 

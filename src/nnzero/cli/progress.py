@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -84,11 +85,16 @@ class ProgressBar(Callback):
         self._acc_sum = 0.0
         self._last_refresh = 0.0
         if self.bar:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
+            # A terminal that reports a size of 0x0 (some ptys) would get an
+            # empty bar from tqdm's own query; shutil falls back to 100x24.
+            size = shutil.get_terminal_size((100, 24))
             self._tqdm = tqdm(total=self.n_samples, desc=f"Epoch {epoch + 1}/{self.epochs}",
-                              unit="sample", unit_scale=True, file=self.file, leave=True,
-                              dynamic_ncols=True)
+                              unit="sample", file=self.file, leave=True,
+                              bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} "
+                                         "[{elapsed}<{remaining}{postfix}]",
+                              ncols=max(size.columns, 60), nrows=max(size.lines, 2))
 
     def on_batch_end(self, batch, logs=None):
         if self._tqdm is None or not logs:
@@ -102,14 +108,18 @@ class ProgressBar(Callback):
             self._last_refresh = now
             text = f"loss={self._loss_sum / self._seen:.4f}"
             if "accuracy" in logs:
-                text += f", accuracy={self._acc_sum / self._seen:.4f}"
+                text += f" acc={self._acc_sum / self._seen:.4f}"
             self._tqdm.set_postfix_str(text, refresh=False)
         self._tqdm.update(size)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self._tqdm is not None:
-            self._tqdm.set_postfix_str(epoch_summary(logs).replace(" - ", ", "), refresh=False)
+            # Short names keep the bar itself visible on an 80-column terminal.
+            shown = " ".join(f"{key.replace('accuracy', 'acc')}={value:.4f}"
+                             for key, value in logs.items()
+                             if key not in ("epoch_time", "learning_rate"))
+            self._tqdm.set_postfix_str(shown, refresh=False)
             self._tqdm.close()
             self._tqdm = None
         else:

@@ -42,7 +42,7 @@ __all__ = [
 
 #: Image data sets: name -> side of the square images.
 IMAGE_DATASETS = {"mnist": 28, "fashion-mnist": 28, "digits": 8}
-#: Two-feature synthetic sets, generated from ``seed``.
+#: Synthetic sets generated from ``seed`` (two features, three for tutorial_001).
 TOY_DATASETS = ("moons", "circles", "blobs", "xor", "spirals", "tutorial_001")
 DATASETS = (*IMAGE_DATASETS, *TOY_DATASETS)
 

@@ -193,6 +193,11 @@ def _load_csv(path, target):
 
     x, y, class_names = datasets.load_csv(path, target=target)
     y = np.asarray(y)
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise InvalidArgumentError(
+            f"{path}: the target column {target!r} holds continuous numbers; nnzero train "
+            "classifies, so it needs class labels (text or whole numbers)."
+        )
     if class_names is None:
         # Numeric labels: classes are the distinct values, in sorted order.
         values, y = np.unique(y, return_inverse=True)
@@ -213,17 +218,17 @@ def _label(value) -> str:
 
 
 def _split(x, y, fraction, seed, what):
-    """Stratified split when every class has two members, else a plain one."""
+    """A stratified split where the classes allow one, else a plain one."""
     from .. import datasets
 
-    n_held = int(round(len(x) * fraction))
-    if n_held < 1 or n_held >= len(x):
+    try:
+        return datasets.train_val_split(x, y, val_fraction=fraction, seed=seed, stratify=True)
+    except InvalidArgumentError:
+        # Too few samples of some class to stratify (e.g. with a small --limit).
+        pass
+    try:
+        return datasets.train_val_split(x, y, val_fraction=fraction, seed=seed, stratify=False)
+    except InvalidArgumentError as err:
         raise InvalidArgumentError(
-            f"A {what} share of {fraction:g} leaves no rows for training or none for {what} "
-            f"out of {len(x)}. Use more data (or a different {what}_split)."
-        )
-    counts = np.bincount(np.asarray(y, dtype=np.int64))
-    stratify = bool(counts[counts > 0].min() >= 2) and n_held >= np.count_nonzero(counts)
-    x_a, x_b, y_a, y_b = datasets.train_val_split(
-        x, y, val_fraction=fraction, seed=seed, stratify=stratify)
-    return (x_a, y_a), (x_b, y_b)
+            f"Cannot hold out a {what} share of {fraction:g} from {len(x)} samples: {err}"
+        ) from None

@@ -169,7 +169,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     if history.stopped_reason:
         say(f"Stopped early: {history.stopped_reason}")
     say(f"Test accuracy {scores['accuracy']:.4f} (loss {scores['loss']:.4f}) after "
-        f"{metrics['epochs']} epochs in {train_seconds:.1f} s; wrote {out}")
+        f"{metrics['epochs']} epochs in {train_seconds:.2f} s; wrote {out}")
     return RunResult(out, model, history, metrics, data)
 
 
@@ -203,7 +203,7 @@ def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
             model, image_shape=data.image_shape)
     if data.n_features == 2:
         jobs["decision_boundary.png"] = lambda: plot.decision_boundary(
-            model, data.x_test, data.y_test)
+            model, data.x_test, data.y_test, class_names=data.class_names)
     problems = []
     for name, draw in jobs.items():
         try:
