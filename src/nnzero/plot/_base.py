@@ -192,6 +192,16 @@ def as_labels(y, name: str = "y", n: int | None = None) -> np.ndarray:
     return arr
 
 
+def check_same_kind(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
+    """Both label arrays numeric, or both text: NumPy would silently turn a
+    mix into strings, and 1 would never equal "1"."""
+    if (a.dtype.kind in "biuf") != (b.dtype.kind in "biuf"):
+        raise InvalidTypeError(
+            f"`{a_name}` and `{b_name}` hold labels of different types "
+            f"({a.dtype} and {b.dtype}); use the same labels in both."
+        )
+
+
 def check_class_names(class_names, n_needed: int | None = None):
     """``None`` or a list of strings (at least ``n_needed`` of them)."""
     if class_names is None:

@@ -10,14 +10,19 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
 from nnzero._validation import check_int, check_number
 from nnzero.errors import InvalidArgumentError, InvalidTypeError
+from nnzero.layers import Dense
+from nnzero.model import Sequential
+from nnzero.optimizers import SGD
 from nnzero.plot._base import (
     as_labels,
     check_class_names,
     check_points,
+    check_same_kind,
     class_color,
     label_text,
     new_figure,
 )
+from nnzero.regularizers import L2
 
 __all__ = ["boundary_grid", "decision_boundary"]
 
@@ -86,10 +91,8 @@ def model_output(model, points: np.ndarray):
 def draw(ax, model, x, labels, grid: Grid, class_names=None, legend=True) -> None:
     """Shade ``ax`` by the model's prediction over ``grid`` and scatter the points."""
     predicted, prob = model_output(model, grid.points)
-    try:
-        classes = np.union1d(labels, predicted)
-    except TypeError:
-        raise InvalidTypeError("The model predicts labels of another type than `y`.") from None
+    check_same_kind(labels, predicted, "y", "the model's predictions")
+    classes = np.union1d(labels, predicted)
     k = len(classes)
     colors = [class_color(i) for i in range(k)]
     if prob is not None and k <= 2:
@@ -246,8 +249,6 @@ def boundary_grid(
     ['hidden size 2', 'hidden size 4', 'logistic regression']
     >>> plot.close(fig)
     """
-    import nnzero as nz  # the package imports its submodules first; no cycle at call time
-
     x, labels = _check_xy(x, y)
     sizes = _check_sizes(hidden_sizes)
     epochs = check_int(epochs, "epochs", low=1)
@@ -264,6 +265,9 @@ def boundary_grid(
         raise InvalidArgumentError("`y` must hold at least two classes to draw a boundary.")
     fit_args = {"batch_size": None, "shuffle": False, "verbose": 0, **train_kwargs}
     names = [label_text(c, None) for c in classes]
+    models = [_network(size, activation, len(classes), l2, learning_rate, seed) for size in sizes]
+    # fit with no epochs checks train_kwargs, so a bad one fails before any training.
+    models[0].fit(x, y_index, **{**fit_args, "epochs": 0})
 
     grid = Grid(x, resolution)
     panels = len(sizes) + (1 if logistic_regression else 0)
@@ -273,14 +277,7 @@ def boundary_grid(
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[panels:]:
         ax.set_axis_off()
-    for ax, size in zip(axes, sizes, strict=False):
-        reg = nz.regularizers.L2(l2) if l2 else None
-        model = nz.Sequential([
-            nz.layers.Dense(size, activation=activation, kernel_regularizer=reg),
-            nz.layers.Dense(len(classes), activation="softmax", kernel_regularizer=reg),
-        ], seed=seed)  # fmt: skip
-        model.compile(optimizer=nz.optimizers.SGD(learning_rate),
-                      loss="sparse_categorical_crossentropy")
+    for ax, size, model in zip(axes, sizes, models, strict=False):
         model.fit(x, y_index, epochs=epochs, **fit_args)
         accuracy = np.mean(model.predict_classes(x) == y_index)
         draw(ax, model, x, y_index, grid, names, legend=False)
@@ -296,6 +293,17 @@ def boundary_grid(
     for ax in axes[:panels]:
         ax.tick_params(labelsize="x-small")
     return fig
+
+
+def _network(size, activation, n_classes, l2, learning_rate, seed) -> Sequential:
+    """The tutorial's network: one hidden layer, softmax output, L2, plain SGD."""
+    reg = L2(l2) if l2 else None
+    model = Sequential([
+        Dense(size, activation=activation, kernel_regularizer=reg),
+        Dense(n_classes, activation="softmax", kernel_regularizer=reg),
+    ], seed=seed)  # fmt: skip
+    model.compile(optimizer=SGD(learning_rate), loss="sparse_categorical_crossentropy")
+    return model
 
 
 def _check_sizes(hidden_sizes) -> list[int]:

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from nnzero.errors import InvalidArgumentError, InvalidTypeError
-from nnzero.plot._base import as_labels, check_class_names, label_text, new_figure
+from nnzero.plot._base import (
+    as_labels,
+    check_class_names,
+    check_same_kind,
+    label_text,
+    new_figure,
+)
 
 __all__ = ["confusion_matrix", "history"]
 
@@ -148,12 +154,8 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize=False):
                     f"0..{len(names) - 1}. Received values: {np.unique(values)[:10].tolist()}"
                 )
     else:
-        try:
-            labels = np.union1d(truth, pred)
-        except TypeError:
-            raise InvalidTypeError(
-                "`y_true` and `y_pred` hold labels of different types."
-            ) from None
+        check_same_kind(truth, pred, "y_true", "y_pred")
+        labels = np.union1d(truth, pred)
         names = [label_text(v, None) for v in labels]
     counts = _count(truth, pred, labels)
     with np.errstate(invalid="ignore", divide="ignore"):
