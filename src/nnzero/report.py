@@ -126,17 +126,21 @@ def build_report(run_dir) -> str:
     if metrics.get("stopped_reason"):
         parts.append(f"<p class='note'>Training stopped early: {_e(metrics['stopped_reason'])}</p>")
     parts.append(_figures(run_dir))
+    tables = []
     rows = _read_predictions(run_dir / "predictions.csv")
     if rows is not None:
-        parts.append("<h2>Per-class precision and recall (test set)</h2>")
-        parts.append(per_class_table(*rows, class_names=metrics.get("class_names")))
+        tables.append(("Per-class precision and recall (test set)",
+                       per_class_table(*rows, class_names=metrics.get("class_names"))))
     if isinstance(history, dict) and history:
-        parts.append("<h2>History</h2>" + _history_table(history))
+        tables.append(("History", _history_table(history)))
     summary = metrics.get("model_summary")
     details = [("Config", _key_value_table(config))] if config else []
     details.append(("Run", _key_value_table(_run_facts(metrics))))
-    parts.append("<div class='cols'>" + "".join(
-        f"<section><h2>{_e(name)}</h2>{table}</section>" for name, table in details) + "</div>")
+    for group in (tables, details):
+        if group:
+            parts.append("<div class='cols'>" + "".join(
+                f"<section><h2>{_e(name)}</h2>{table}</section>" for name, table in group)
+                + "</div>")
     if summary:
         parts.append(f"<h2>Model</h2><pre>{_e(summary)}</pre>")
     body = "\n".join(parts)
@@ -304,6 +308,8 @@ def _show(value) -> str:
         return "–"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return format(value, ".6g")
     return str(value)
 
 
