@@ -68,6 +68,16 @@ def check_positive(value: Any, name: str) -> float:
     return check_number(value, name, low=0.0, low_inclusive=False)
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """A real bool (or NumPy bool): ``"no"`` or ``0`` would silently mean something else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(
+            f"`{name}` must be True or False. Received: {name}={value!r} of type "
+            f"{type(value).__name__}"
+        )
+    return bool(value)
+
+
 def check_int(value: Any, name: str, *, low: int | None = None) -> int:
     """An integer (not a bool) at least ``low``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import schedules
 from ._registry import Registry, config_of
-from ._validation import check_number, check_positive
+from ._validation import check_bool, check_number, check_positive
 from .errors import InvalidArgumentError, InvalidTypeError
 
 _REGISTRY = Registry("optimizer", protocol=("apply",))
@@ -253,7 +253,7 @@ class RMSprop(Optimizer):
         self.alpha = _check_beta(alpha, "alpha")
         self.eps = check_positive(eps, "eps")
         self.momentum = check_number(momentum, "momentum", low=0.0)
-        self.centered = bool(centered)
+        self.centered = check_bool(centered, "centered")
         self.slot_names = (
             ("square_avg",)
             + (("grad_avg",) if centered else ())
@@ -322,7 +322,7 @@ class Adam(Optimizer):
         self.beta_1 = _check_beta(beta_1, "beta_1")
         self.beta_2 = _check_beta(beta_2, "beta_2")
         self.eps = check_positive(eps, "eps")
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("m", "v") + (("v_max",) if self.amsgrad else ())
 
     def update_step(self, i, param, grad, lr):

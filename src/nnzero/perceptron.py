@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_positive
+from ._validation import as_float_array, check_bool, check_int, check_positive
 from .activations import Step
 from .errors import InvalidArgumentError
 
@@ -47,7 +47,7 @@ class Perceptron:
     ):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
         self.max_epochs = check_int(max_epochs, "max_epochs", low=1)
-        self.shuffle = bool(shuffle)
+        self.shuffle = check_bool(shuffle, "shuffle")
         self.seed = None if seed is None else check_int(seed, "seed", low=0)
         self.rng = np.random.default_rng(seed)
         self.activation = Step()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from ._registry import Registry
-from ._validation import check_int, check_number, check_positive
+from ._validation import check_bool, check_int, check_number, check_positive
 
 _REGISTRY = Registry("schedule", protocol=("__call__",))
 register = _REGISTRY.register
@@ -66,7 +66,7 @@ class ExponentialDecay(Schedule):
         self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = check_int(decay_steps, "decay_steps", low=1)
         self.decay_rate = check_positive(decay_rate, "decay_rate")
-        self.staircase = bool(staircase)
+        self.staircase = check_bool(staircase, "staircase")
 
     def __call__(self, step):
         exponent = step / self.decay_steps
@@ -90,7 +90,7 @@ class InverseTimeDecay(Schedule):
         self.initial_learning_rate = check_positive(initial_learning_rate, "initial_learning_rate")
         self.decay_steps = check_int(decay_steps, "decay_steps", low=1)
         self.decay_rate = check_number(decay_rate, "decay_rate", low=0.0)
-        self.staircase = bool(staircase)
+        self.staircase = check_bool(staircase, "staircase")
 
     def __call__(self, step):
         t = step / self.decay_steps

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_int, check_number
+from .._validation import check_bool, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError, ModelFileError
 
 
@@ -125,7 +125,7 @@ class EarlyStopping(_Monitor):
     ):
         super().__init__(monitor, mode, min_delta)
         self.patience = check_int(patience, "patience", low=0)
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
 
     def on_train_begin(self, logs=None):
         self.best, self.wait, self.best_epoch, self.stopped_epoch = None, 0, None, None
@@ -169,7 +169,7 @@ class ModelCheckpoint(_Monitor):
     ):
         super().__init__(monitor, mode)
         self.filepath = str(filepath)
-        self.save_best_only = bool(save_best_only)
+        self.save_best_only = check_bool(save_best_only, "save_best_only")
 
     def check_filepath(self, log_keys) -> None:
         """Fail before training if ``filepath`` cannot be formatted with the

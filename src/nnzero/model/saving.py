@@ -32,6 +32,9 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model": json.dumps(model.get_config()),
+        # The generator's position, so training resumed after load shuffles and
+        # drops out exactly as it would have without the save.
+        "rng_state": json.dumps(model.rng.bit_generator.state),
     }
     if model.compiled:
         metadata["compile"] = json.dumps(
@@ -106,6 +109,8 @@ def load_model(path, compile: bool = True):
         for i, layer in enumerate(model.layers):
             for name, param in zip(layer.param_names, layer.params, strict=True):
                 param[...] = _tensor(f, keys, f"layers.{i}.{name}", param.shape, path)
+        if "rng_state" in metadata:
+            _restore_rng(model, metadata, path)
         if compile and "compile" in metadata:
             _restore_compile(model, metadata, f, keys, path)
     return model
@@ -169,6 +174,14 @@ def _list(config, key, path):
     return value
 
 
+def _restore_rng(model, metadata, path) -> None:
+    state = _json(metadata, "rng_state", path)
+    try:
+        model.rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as err:
+        raise ModelFileError(f"{str(path)!r} has an invalid 'rng_state' entry: {err}") from None
+
+
 def _tensor(f, keys, name, shape, path):
     if name not in keys:
         raise ModelFileError(f"{str(path)!r} lacks the tensor {name!r} that its config requires.")
@@ -177,5 +190,10 @@ def _tensor(f, keys, name, shape, path):
         raise ModelFileError(
             f"{str(path)!r}: tensor {name!r} has shape {array.shape}, "
             f"but the config implies {tuple(shape)}."
+        )
+    if array.dtype.kind != "f" or not np.isfinite(array).all():
+        raise ModelFileError(
+            f"{str(path)!r}: tensor {name!r} must hold finite floating-point numbers "
+            f"(dtype {array.dtype})."
         )
     return array

@@ -330,6 +330,10 @@ class Sequential:
                 raise InvalidArgumentError(
                     f"set_weights: array {i} must have shape {param.shape}. Received: {w.shape}"
                 )
+            if not np.isfinite(w).all():
+                raise InvalidArgumentError(
+                    f"set_weights: array {i} contains NaN or infinite values."
+                )
         for param, w in zip(params, arrays, strict=True):
             param[...] = w
 
