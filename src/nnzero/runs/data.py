@@ -1,12 +1,15 @@
 """The data of a run: load the named set or CSV file, split it, encode targets.
 
+Below, ``limit`` keeps 100 training images, of which the default
+``validation_split`` holds out a tenth.
+
 Example
 -------
 >>> from nnzero.runs.config import resolve_config
 >>> from nnzero.runs.data import load_run_data
 >>> data = load_run_data(resolve_config(overrides={"dataset": "digits", "limit": 100}))
 >>> data.x_train.shape, data.n_classes, data.image_shape
-((100, 64), 10, (8, 8))
+((90, 64), 10, (8, 8))
 """
 
 from __future__ import annotations
