@@ -96,7 +96,7 @@ def test_flatten_activation_layer_no_bias_step_and_float64():
     proto = to_onnx(model, opset=13)
     ops = [node.op_type for node in proto.graph.node]
     assert ops == ["Flatten", "MatMul", "Tanh", "Gemm", "Relu", "Gemm", "GreaterOrEqual",
-                   "Cast", "Identity"]
+                   "Cast"]
     got = _run(proto, x)
     assert got.dtype == np.float64 and 0 < got.mean() < 1
     np.testing.assert_array_equal(got, model.predict(x))
@@ -154,6 +154,17 @@ def test_unbuilt_model_and_bad_options():
         to_onnx(model, opset=9)
     with pytest.raises(nz.InvalidTypeError, match="output_name"):
         to_onnx(model, output_name="")
+    with pytest.raises(nz.InvalidArgumentError, match="differ"):
+        to_onnx(model, output_name="input")
+
+
+def test_dropout_only_model_passes_the_input_through():
+    model = nz.Sequential([nz.layers.Dropout(0.5)])
+    model.build((4,))
+    proto = to_onnx(model)
+    assert [node.op_type for node in proto.graph.node] == ["Identity"]
+    x = _mnist_like(3)[:, :4]
+    np.testing.assert_array_equal(_run(proto, x), x)
 
 
 def test_export_onnx_file_from_a_saved_model(tmp_path):
@@ -173,3 +184,16 @@ def test_sklearn_estimator_model_exports():
     clf = NNClassifier(hidden_layer_sizes=(16,), epochs=3, random_state=0).fit(x, y)
     got = _run(to_onnx(clf.model_), x.astype(np.float64))
     assert np.max(np.abs(got - clf.predict_proba(x))) <= TOLERANCE
+
+
+def test_command_line_export_onnx(tmp_path, capsys):
+    from nnzero.cli import main
+
+    model = _trained_mnist_model([(16, "relu")])
+    model.save(tmp_path / "m.nnz")
+    assert main(["export-onnx", str(tmp_path / "m.nnz"), str(tmp_path / "m.onnx")]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    x = _mnist_like(50)
+    got = _run(onnx.load(str(tmp_path / "m.onnx")), x)
+    assert np.max(np.abs(got - model.predict(x))) <= TOLERANCE
+    assert main(["export-onnx", str(tmp_path / "missing.nnz"), str(tmp_path / "x.onnx")]) == 2

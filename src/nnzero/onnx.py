@@ -173,14 +173,20 @@ def to_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_name: str = "
     for name, value in (("input_name", input_name), ("output_name", output_name)):
         if not isinstance(value, str) or not value:
             raise InvalidTypeError(f"`{name}` must be a non-empty string. Received: {value!r}")
+    if input_name == output_name:
+        raise InvalidArgumentError(
+            f"`input_name` and `output_name` must differ. Received: both {input_name!r}"
+        )
     helper = onnx.helper
     builder = _GraphBuilder(onnx, model.dtype)
     tensor = input_name
     for index, layer in enumerate(model.layers):
         tensor = _layer(builder, layer, index, tensor)
-    # An Identity gives the result its public name whichever node made it
-    # (or none did: a model of Dropout layers alone maps input to output).
-    builder.node("Identity", [tensor], output_name)
+    if builder.nodes and builder.nodes[-1].output[0] == tensor:
+        builder.nodes[-1].output[0] = output_name  # the last node writes the graph output
+    else:
+        # No node made the result (only Dropout layers): pass the input through.
+        builder.node("Identity", [tensor], output_name)
     from . import __version__
 
     elem = helper.np_dtype_to_tensor_dtype(np.dtype(model.dtype))

@@ -4,7 +4,7 @@ Example
 -------
 >>> from nnzero.cli.app import cli
 >>> sorted(cli.commands)
-['datasets', 'demo', 'evaluate', 'predict', 'report', 'train']
+['datasets', 'demo', 'evaluate', 'export-onnx', 'predict', 'report', 'train']
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ Examples:
   nnzero evaluate runs/mnist/model.nnz --dataset mnist
   nnzero predict runs/mnist/model.nnz digit.png
   nnzero report runs/mnist
+  nnzero export-onnx runs/mnist/model.nnz mnist.onnx
   nnzero datasets
   nnzero demo --epochs 5
 
@@ -218,6 +219,21 @@ def _class_names(model_path: Path):
 
 def _name(names, i):
     return str(names[i]) if names and i < len(names) else str(i)
+
+
+@cli.command("export-onnx")
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False))
+@click.argument("out_path", metavar="OUT.onnx", type=click.Path(dir_okay=False))
+@click.option("--opset", type=click.IntRange(13), default=17, show_default=True,
+              help="ONNX operator set version.")
+@_debug_option
+def export_onnx(model_path, out_path, opset):
+    """Write a saved MODEL as an ONNX file (needs: pip install 'nnzero[onnx]')."""
+    from ..onnx import export_onnx_file
+
+    export_onnx_file(model_path, out_path, opset=opset)
+    click.echo(f"Wrote {out_path}")
+    return 0
 
 
 # -- report, datasets, demo ---------------------------------------------------------------
