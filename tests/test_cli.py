@@ -89,6 +89,7 @@ def test_quiet_prints_nothing(tmp_path):
     assert result.stdout == "" and result.stderr == ""
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_progress_bar_on_a_terminal(tmp_path):
     """With a terminal on stdout the epoch is drawn as a live bar."""
     main, secondary = pty.openpty()
@@ -135,11 +136,20 @@ def test_progress_bar_callback_shows_running_loss_and_accuracy():
 # -- evaluate, predict, report, datasets, demo -----------------------------------------------
 
 def test_evaluate_prints_loss_and_accuracy(digits_run):
-    result = ok(nnzero("evaluate", digits_run / "model.nnz", "--dataset", "digits"))
-    assert "digits test set" in result.stdout and "accuracy" in result.stdout
     # Without --dataset the run's config.toml beside the model says which data it was.
-    scores = json.loads(ok(nnzero("evaluate", digits_run / "model.nnz", "--json")).stdout)
+    result = ok(nnzero("evaluate", digits_run / "model.nnz"))
+    assert result.stdout.startswith("digits test set (360 samples): loss ")
     metrics = json.loads((digits_run / "metrics.json").read_text())
+    assert f"accuracy {metrics['test_accuracy']:.4f}" in result.stdout
+
+
+def test_evaluate_json(digits_run, capsys):
+    from nnzero.cli import main
+
+    assert main(["evaluate", str(digits_run / "model.nnz"), "--dataset", "digits", "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    metrics = json.loads((digits_run / "metrics.json").read_text())
+    assert scores["samples"] == 360
     assert scores["accuracy"] == pytest.approx(metrics["test_accuracy"])
 
 
