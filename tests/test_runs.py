@@ -154,3 +154,20 @@ def test_train_run_writes_the_run_directory(tmp_path):
     assert predictions[0] == "index,true,predicted,confidence" and len(predictions) == 41
     # The written config trains the same run again.
     assert resolve_config(load_toml(out / "config.toml")) == metrics["config"]
+
+
+def test_diverged_run_still_writes_strict_json(tmp_path):
+    import warnings
+
+    config = resolve_config(overrides={"dataset": "moons", "samples": 100, "epochs": 3,
+                                       "optimizer": "sgd", "learning_rate": 1e30,
+                                       "out": str(tmp_path / "run")})
+    lines = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the reason is logged, not warned
+        train_run(config, plots=False, log=lines.append)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(),
+                         parse_constant=lambda name: pytest.fail(f"{name} in metrics.json"))
+    assert metrics["stopped_reason"].startswith("non-finite loss")
+    assert metrics["test_loss"] is None
+    assert any(line.startswith("Stopped early: non-finite loss") for line in lines)

@@ -25,6 +25,7 @@ import json
 import platform
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write_bytes
+from ..errors import NonFiniteLossWarning
 from .config import to_toml
 from .data import RunData, encode_targets, load_run_data
 
@@ -141,14 +143,20 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
         f"batch {config['batch_size']}")
 
     start = time.perf_counter()
-    history = model.fit(data.x_train, encode(data.y_train), epochs=config["epochs"],
-                        batch_size=config["batch_size"], validation_data=validation,
-                        callbacks=list(callbacks(data) if callable(callbacks) else callbacks),
-                        verbose=0)
+    with warnings.catch_warnings():
+        # The reason is logged below and kept in metrics.json.
+        warnings.simplefilter("ignore", NonFiniteLossWarning)
+        history = model.fit(data.x_train, encode(data.y_train), epochs=config["epochs"],
+                            batch_size=config["batch_size"], validation_data=validation,
+                            callbacks=list(callbacks(data) if callable(callbacks)
+                                           else callbacks),
+                            verbose=0)
     train_seconds = time.perf_counter() - start
-    scores = model.evaluate(data.x_test, encode(data.y_test))
-    probabilities = model.predict_proba(data.x_test)
-    predicted = model.predict_classes(data.x_test)
+    # After a diverged run the weights may overflow; the nan loss says so.
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores = model.evaluate(data.x_test, encode(data.y_test))
+        probabilities = model.predict_proba(data.x_test)
+        predicted = model.predict_classes(data.x_test)
 
     out = Path(config["out"])
     out.mkdir(parents=True, exist_ok=True)
@@ -190,11 +198,11 @@ def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
     except ImportError as err:
         return [f"nnzero.plot cannot be imported: {err}"]
 
-    jobs = {
-        "history.png": lambda: plot.history(history),
-        "confusion_matrix.png": lambda: plot.confusion_matrix(
-            data.y_test, predicted, class_names=data.class_names),
-    }
+    jobs = {}
+    if history.epoch:  # a run that diverged in its first epoch has no curves
+        jobs["history.png"] = lambda: plot.history(history)
+    jobs["confusion_matrix.png"] = lambda: plot.confusion_matrix(
+        data.y_test, predicted, class_names=data.class_names)
     if data.image_shape is not None:
         jobs["misclassified.png"] = lambda: plot.misclassified(
             data.x_test, data.y_test, predicted, image_shape=data.image_shape,
@@ -207,8 +215,9 @@ def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
     problems = []
     for name, draw in jobs.items():
         try:
-            figure = draw()
-            plot.save(figure, out / name)
+            with np.errstate(over="ignore", invalid="ignore"):
+                figure = draw()
+                plot.save(figure, out / name)
         except Exception as err:  # a plot must never cost the trained model
             problems.append(f"{name}: {type(err).__name__}: {err}")
         finally:
@@ -262,7 +271,19 @@ def _metrics(model, history, scores, train_seconds, config, data) -> dict:
 
 
 def _write_json(path, value):
-    atomic_write_bytes(path, (json.dumps(value, indent=2, default=_plain) + "\n").encode())
+    # NaN and infinity are not JSON; a diverged run's loss is written as null.
+    text = json.dumps(_finite(value), indent=2, default=_plain, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def _finite(value):
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _plain(value):
