@@ -197,6 +197,18 @@ def test_partial_fit_with_early_stopping():
     assert clf.n_iter_ == 4 and not clf.stopped_early_
 
 
+def test_partial_fit_after_an_early_stopped_fit_starts_a_new_run():
+    x, y = _blobs(n=200)
+    clf = NNClassifier(hidden_layer_sizes=(16,), learning_rate=0.05, early_stopping=True,
+                       n_iter_no_change=2, tol=0.0, epochs=500, random_state=0).fit(x, y)
+    assert clf.stopped_early_
+    n, validation = clf.n_iter_, clf._validation
+    clf.partial_fit(x, y)  # trains on: a fit's stop does not block partial_fit
+    assert clf.n_iter_ == n + 1 and not clf.stopped_early_
+    assert clf._validation is validation  # judged on the fit's validation set
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
 def test_fit_with_early_stopping_restores_the_best_epoch():
     x, y = make_regression(n_samples=150, n_features=4, noise=30.0, random_state=1)
     reg = NNRegressor(hidden_layer_sizes=(64,), learning_rate=0.05, epochs=300, alpha=0.0,

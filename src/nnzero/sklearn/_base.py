@@ -174,10 +174,13 @@ class BaseNN(BaseEstimator):
             self._val_losses, self._val_scores = [], []
             self._validation = None
             self._reset_stopping()
-        elif not incremental:
-            self._reset_stopping()  # each warm-started fit is a new run
+        elif not incremental or not self._incremental_run:
+            # Each warm-started fit is a new run, and so are the partial_fit
+            # calls that follow a fit.
+            self._reset_stopping()
+        self._incremental_run = incremental
         if incremental and self.stopped_early_:
-            return self  # early stopping ended this run; fit() starts a new one
+            return self  # early stopping ended this run of partial_fit calls
 
         if self.early_stopping:
             x, y, weights = self._split_validation(x, y, weights, p, rng, incremental)

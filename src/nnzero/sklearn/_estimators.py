@@ -36,9 +36,9 @@ _PARAMETERS = """
         the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs; the model keeps its best epoch's weights.
         Works with ``partial_fit`` too: its first call holds out the
-        validation set, every call is one epoch of the same run, and once
-        the run has stopped further calls leave the model unchanged (call
-        ``fit`` to start a new run).
+        validation set (or reuses the one of a preceding ``fit``), every call
+        is one epoch of the same run, and once the run has stopped further
+        calls leave the model unchanged (``fit`` starts a new run).
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     n_iter_no_change : int, default=10
