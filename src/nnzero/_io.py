@@ -5,40 +5,46 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 from .errors import ModelFileError
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
+def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileError) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory,
-    fsync, then rename over the target (atomic on POSIX and Windows)."""
+    fsync, then rename over the target (atomic on POSIX and Windows).
+
+    The file gets the permissions an ordinary ``open`` would give it (0666
+    less the umask). Failures raise ``error`` with the reason; any previous
+    file at ``path`` is left intact and no temporary file stays behind.
+    """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise ModelFileError(
-            f"Cannot write {str(path)!r}: directory {str(directory)!r} does not exist."
-        )
-    tmp_name = None
+        raise error(f"Cannot write {str(path)!r}: directory {str(directory)!r} does not exist.")
+    tmp_name = directory / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    created = False
     try:
-        with tempfile.NamedTemporaryFile(
-            dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as tmp:
-            tmp_name = tmp.name
+        # os.open applies the umask to 0o666, as a plain open() would.
+        fd = os.open(
+            tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+        )
+        created = True
+        with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
-        tmp_name = None
+        created = False
         _fsync_directory(directory)
     except OSError as err:
-        raise ModelFileError(
+        raise error(
             f"Could not write {str(path)!r}: {err.strerror or err}. "
             "Any previous file there is unchanged."
         ) from err
     finally:
-        if tmp_name is not None:
+        if created:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
 

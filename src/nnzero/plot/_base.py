@@ -8,18 +8,16 @@ freed.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import numbers
-import os
 import sys
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from nnzero._io import atomic_write_bytes
 from nnzero._validation import check_int
 from nnzero.errors import InvalidArgumentError, InvalidTypeError
 
@@ -101,22 +99,10 @@ def save(fig, path, dpi=100):
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over
-    ``path``: readers see the old file or the new one, never a part.
-
-    The file gets the usual permissions (0666 less the umask), as images are
-    meant to be shared; an OSError (disk full, no permission) propagates
-    after the temporary file is removed.
-    """
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` atomically (readers see the old file or the
+    new one, never a part); a failed write raises InvalidArgumentError naming
+    the reason and leaves any previous file intact."""
+    atomic_write_bytes(path, data, error=InvalidArgumentError)
 
 
 def close(fig) -> None:
