@@ -143,8 +143,9 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
         f"batch {config['batch_size']}")
 
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        # The reason is logged below and kept in metrics.json.
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        # A diverging run overflows; fit stops it, and the reason is logged
+        # below and kept in metrics.json rather than warned about.
         warnings.simplefilter("ignore", NonFiniteLossWarning)
         history = model.fit(data.x_train, encode(data.y_train), epochs=config["epochs"],
                             batch_size=config["batch_size"], validation_data=validation,
