@@ -269,3 +269,12 @@ def test_fitted_estimator_pickles_and_saves(tmp_path):
     clf.model_.save(tmp_path / "m.nnz")
     restored = nz.load_model(tmp_path / "m.nnz")
     np.testing.assert_array_equal(restored.predict(x), clf.model_.predict(x))
+
+
+def test_early_stopping_on_tiny_data_splits_without_stratifying():
+    x = np.arange(10.0).reshape(5, 2)
+    clf = NNClassifier(hidden_layer_sizes=(4,), epochs=3, early_stopping=True, random_state=0)
+    assert clf.fit(x[:4], ["a", "b", "a", "b"]).n_iter_ == 3
+    assert clf.fit(x, ["a", "b", "a", "b", "c"]).n_iter_ == 3
+    with pytest.raises(ValueError, match="none to train on"):
+        NNRegressor(early_stopping=True).fit(x[:1], [1.0])

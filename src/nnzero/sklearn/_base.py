@@ -85,7 +85,8 @@ class BaseNN(BaseEstimator):
         """The estimator's score (accuracy or R²) from network outputs."""
         raise NotImplementedError
 
-    def _stratify(self, y):
+    def _stratify(self, y, n_val: int):
+        """Labels to stratify the validation split by, or None."""
         return None
 
     # -- parameters -------------------------------------------------------------
@@ -220,7 +221,7 @@ class BaseNN(BaseEstimator):
                 f"early_stopping holds out validation_fraction={p['validation_fraction']} of "
                 f"the samples, which leaves none to train on out of {len(x)}."
             )
-        stratify = self._stratify(y)
+        stratify = self._stratify(y, n_val)
         parts = [x, y] + ([] if weights is None else [weights])
         split = train_test_split(*parts, test_size=n_val, random_state=rng, stratify=stratify)
         x, xv, y, yv = split[:4]

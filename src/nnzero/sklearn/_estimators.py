@@ -222,9 +222,12 @@ class NNClassifier(ClassifierMixin, BaseNN):
             self.classes_ = found
         return index.astype(np.int64)
 
-    def _stratify(self, y):
+    def _stratify(self, y, n_val):
+        # Stratify where every class can appear on both sides of the split.
         counts = np.bincount(y)
-        return y if counts[counts > 0].min() >= 2 else None
+        present = counts[counts > 0]
+        fits = min(n_val, len(y) - n_val) >= len(present) and present.min() >= 2
+        return y if fits else None
 
     def _validation_score(self, out, y, weights):
         return float(np.average(np.argmax(out, axis=1) == y, weights=weights))
