@@ -22,6 +22,15 @@ FORMAT_VERSION = "1"
 
 
 def save_model(model, path, include_optimizer: bool = True) -> None:
+    atomic_write_bytes(path, model_bytes(model, include_optimizer))
+
+
+def model_bytes(model, include_optimizer: bool = True, extra_metadata=None) -> bytes:
+    """The model file's content: safetensors with the JSON config in its metadata.
+
+    ``extra_metadata`` (string values) is stored beside nnzero's own keys;
+    checkpoints keep their training state there.
+    """
     if not model.built:
         raise ModelFileError("Cannot save a model that is not built yet; fit it or call build().")
     tensors = {}
@@ -52,7 +61,8 @@ def save_model(model, path, include_optimizer: bool = True) -> None:
             for slot, arrays in state["slots"].items():
                 for j, array in enumerate(arrays):
                     tensors[f"optimizer.{slot}.{j}"] = np.ascontiguousarray(array)
-    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=metadata))
+    metadata.update(extra_metadata or {})
+    return safetensors.numpy.save(tensors, metadata=metadata)
 
 
 def load_model(path, compile: bool = True):
@@ -128,8 +138,16 @@ def _restore_compile(model, metadata, f, keys, path) -> None:
         if isinstance(err, ModelFileError):
             raise
         raise ModelFileError(f"{str(path)!r} has an invalid compile config: {err}") from None
+    state = optimizer_state(model, metadata, f, keys, path)
+    if state is not None:
+        model.optimizer.set_state(state)
+
+
+def optimizer_state(model, metadata, f, keys, path):
+    """The optimizer state stored in an open model file, checked against
+    ``model.optimizer`` (``None`` when the file holds none)."""
     if "optimizer_state" not in metadata:
-        return
+        return None
     state = _json(metadata, "optimizer_state", path)
     iterations = state.get("iterations", 0)
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
@@ -152,7 +170,7 @@ def _restore_compile(model, metadata, f, keys, path) -> None:
         ]
         for slot in slot_names
     }
-    model.optimizer.set_state({"iterations": iterations, "slots": slots})
+    return {"iterations": iterations, "slots": slots}
 
 
 def _json(metadata, key, path):
