@@ -74,7 +74,7 @@ def start_client(scheduler: str | None, workers: int):
     if scheduler:
         return Client(scheduler), None
     cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
     return Client(cluster), cluster
 
 

@@ -23,7 +23,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "distributed_search
 def client():
     cluster = distributed.LocalCluster(
         n_workers=2, processes=True, threads_per_worker=1,
-        host="127.0.0.1", dashboard_address=None,  # this machine only, no web server
+        host="127.0.0.1", dashboard_address="127.0.0.1:0",  # this machine only, any free port
     )
     client = distributed.Client(cluster)
     limit_worker_threads(client, 1)
