@@ -234,6 +234,12 @@ def _number(value, fmt):
     return format(value, fmt) if isinstance(value, (int, float)) else "–"
 
 
+def _seconds(value) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
 def _cards(metrics) -> str:
     acc = metrics.get("test_accuracy")
     val = metrics.get("val_accuracy")
@@ -242,7 +248,7 @@ def _cards(metrics) -> str:
         ("test loss", _number(metrics.get("test_loss"), ".4f")),
         ("validation accuracy", f"{val:.2%}" if isinstance(val, (int, float)) else "–"),
         ("epochs", _number(metrics.get("epochs"), "d")),
-        ("training time", _number(metrics.get("train_seconds"), ".1f") + " s"),
+        ("training time", _seconds(metrics.get("train_seconds"))),
         ("parameters", _number(metrics.get("parameters"), ",d")),
     ]
     return "<div class='cards'>" + "".join(
