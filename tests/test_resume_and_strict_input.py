@@ -98,3 +98,36 @@ def test_flags_must_be_real_booleans(factory, argument, value):
     with pytest.raises(nz.InvalidTypeError, match=argument):
         factory(value)
     factory(True)
+
+
+class _Doubling(nz.layers.Layer):
+    """An unregistered user layer: usable, but not savable."""
+
+    def forward(self, x, training=False):
+        return 2 * x
+
+    def backward(self, grad):
+        return 2 * grad
+
+
+class _CustomDense(nz.layers.Dense):
+    """Unregistered subclass of a registered layer: saving it as a plain
+    Dense would silently lose its behaviour."""
+
+
+def test_unregistered_user_layer_trains_and_shows_but_refuses_to_save(tmp_path):
+    model = nz.Sequential([_Doubling(), nz.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
+    assert "_Doubling" in model.summary(print_fn=None)
+    assert repr(model.layers[0]) == "_Doubling()"
+    with pytest.raises(nz.ModelFileError, match="not registered"):
+        model.save(tmp_path / "m.nnz")
+    assert not (tmp_path / "m.nnz").exists()
+
+
+def test_unregistered_subclass_of_registered_layer_refuses_to_save(tmp_path):
+    model = nz.Sequential([_CustomDense(2)])
+    model.build((3,))
+    with pytest.raises(nz.ModelFileError, match="_CustomDense"):
+        model.save(tmp_path / "m.nnz")

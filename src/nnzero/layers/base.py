@@ -15,6 +15,10 @@ class Layer:
     which returns the gradient with respect to the layer's input.
     """
 
+    #: Name under which the class is registered (``nnzero.layers.register``);
+    #: None for an unregistered user subclass, which works but cannot be saved.
+    registered_name: str | None = None
+
     def __init__(self, name: str | None = None):
         self.name = name
         self.built = False
@@ -47,7 +51,7 @@ class Layer:
         return int(sum(p.size for p in self.params))
 
     def get_config(self) -> dict:
-        return {"name": self.registered_name}
+        return {"name": self.registered_name or type(self).__name__}
 
     def __call__(self, x, training: bool = False):
         return self.forward(x, training=training)

@@ -33,6 +33,13 @@ def model_bytes(model, include_optimizer: bool = True, extra_metadata=None) -> b
     """
     if not model.built:
         raise ModelFileError("Cannot save a model that is not built yet; fit it or call build().")
+    for layer in model.layers:
+        if vars(type(layer)).get("registered_name") is None:
+            raise ModelFileError(
+                f"Cannot save layer {type(layer).__name__}: its class is not registered, so "
+                "load_model could not rebuild it. Decorate the class with "
+                "@nnzero.layers.register('a_name')."
+            )
     tensors = {}
     for i, layer in enumerate(model.layers):
         for name, param in zip(layer.param_names, layer.params, strict=True):
