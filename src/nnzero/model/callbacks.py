@@ -45,7 +45,8 @@ class History(Callback):
 
     ``history.history`` maps each name (``loss``, ``accuracy``, ``val_loss``,
     ``val_accuracy``, ``epoch_time``, ``learning_rate``) to a per-epoch list.
-    ``stopped_reason`` says why training ended early, if it did.
+    ``stopped_reason`` says why training ended early, if it did;
+    ``interrupted`` is true when Ctrl-C stopped it (with ``checkpoint_dir``).
 
     Example
     -------
@@ -62,9 +63,11 @@ class History(Callback):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.stopped_reason: str | None = None
+        self.interrupted = False
 
     def on_train_begin(self, logs=None):
         self.history, self.epoch, self.stopped_reason = {}, [], None
+        self.interrupted = False
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -264,6 +264,8 @@ class Sequential:
         verbose: int = 1,
         sample_weight=None,
         class_weight=None,
+        checkpoint_dir=None,
+        checkpoint_every: int | None = None,
     ):
         """Train for ``epochs`` passes over ``(x, y)`` and return a :class:`History`.
 
@@ -272,6 +274,12 @@ class Sequential:
         ``validation_split`` holds out the last fraction of the samples (before
         shuffling), as Keras does. A non-finite loss stops training with a
         warning and keeps the last finite weights.
+
+        With ``checkpoint_dir``, the whole training state is saved there
+        after every epoch (and every ``checkpoint_every`` batches); calling
+        ``fit`` again with the same directory resumes where it stopped, with
+        bit-identical results, and Ctrl-C stops after the current batch and
+        returns the history so far. See :mod:`nnzero.model.checkpoint`.
         """
         return training.fit(
             self,
@@ -286,6 +294,8 @@ class Sequential:
             verbose=verbose,
             sample_weight=sample_weight,
             class_weight=class_weight,
+            checkpoint_dir=checkpoint_dir,
+            checkpoint_every=checkpoint_every,
         )
 
     # -- weights ----------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np
 from .._validation import as_float_array, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError, NonFiniteLossWarning
 from .callbacks import Callback, CallbackList, History, ModelCheckpoint
+from .checkpoint import Checkpointer, interruptible
 
 
 def check_sample_weight(sample_weight, n: int, name: str = "sample_weight"):
@@ -105,6 +106,8 @@ def fit(
     verbose,
     sample_weight,
     class_weight,
+    checkpoint_dir=None,
+    checkpoint_every=None,
 ):
     model._require_compiled("fit")
     epochs = check_int(epochs, "epochs", low=0)
@@ -116,6 +119,11 @@ def fit(
     if not isinstance(shuffle, bool):
         raise InvalidTypeError(f"`shuffle` must be a bool. Received: shuffle={shuffle!r}")
     callbacks = _check_callbacks(callbacks)
+    checkpointer = None
+    if checkpoint_dir is not None:
+        checkpointer = Checkpointer(checkpoint_dir, checkpoint_every)
+    elif checkpoint_every is not None:
+        raise InvalidArgumentError("`checkpoint_every` needs a `checkpoint_dir` to write to.")
 
     # Nothing is built until every argument has passed, so a failed call
     # leaves an unbuilt model (and its random generator) untouched.
@@ -159,42 +167,54 @@ def fit(
         log_keys += [f"val_{k}" for k in log_keys]
     log_keys += ["epoch_time", "learning_rate"]
     _check_monitors(callbacks, log_keys)
+    if checkpointer is not None:
+        arrays = [x, y, weights, *(val or ())]
+        checkpointer.prepare(model, arrays, input_shape, batch_size, shuffle, epochs)
     if not model.built:
         model.build(input_shape)
 
     history = History()
     model.history = history
     model.stop_training = False
-    callback_list = CallbackList([history, *callbacks], model)
+    # The checkpointer comes last: it saves what the other callbacks decided.
+    hooks = [*callbacks, *([checkpointer] if checkpointer else [])]
+    callback_list = CallbackList([history, *hooks], model)
     callback_list.on_train_begin()
+    first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose)
     # Per-batch calls cost a dict and a loop per step, so they are made only
     # when some callback actually overrides on_batch_end.
     batch_hook = callback_list if any(
-        type(cb).on_batch_end is not Callback.on_batch_end for cb in callbacks
+        type(cb).on_batch_end is not Callback.on_batch_end for cb in hooks
     ) else None
-    for epoch in range(epochs):
-        callback_list.on_epoch_begin(epoch)
-        lr = model.optimizer.current_learning_rate()
-        start = time.perf_counter()
-        logs = _run_epoch(model, x, y, weights, batch_size, shuffle, batch_hook)
-        if logs is None:  # non-finite loss: weights already restored
-            history.stopped_reason = (
-                f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
-                f"weights. Try a smaller learning rate (it was {lr:g}), or standardize "
-                "the inputs if they are large."
-            )
-            warnings.warn(history.stopped_reason, NonFiniteLossWarning, stacklevel=3)
-            break
-        if val is not None:
-            scores = evaluate_arrays(model, *val, batch_size=max(batch_size, 1024))
-            logs.update({f"val_{k}": v for k, v in scores.items()})
-        logs["epoch_time"] = time.perf_counter() - start
-        logs["learning_rate"] = lr
-        callback_list.on_epoch_end(epoch, logs)
-        if verbose:
-            print(_epoch_line(epoch, epochs, logs), flush=True)
-        if model.stop_training:
-            break
+    # Underflow to zero is the right result wherever it happens in training
+    # (exp of a very negative logit, the square of a tiny gradient).
+    with np.errstate(under="ignore"), interruptible(checkpointer):
+        for epoch in range(first_epoch, epochs):
+            partial = None if checkpointer is None else checkpointer.begin_epoch(epoch)
+            callback_list.on_epoch_begin(epoch)
+            if partial is None:
+                lr, start = model.optimizer.current_learning_rate(), time.perf_counter()
+            else:  # finishing an epoch that a checkpoint left part-done
+                lr, start = partial.learning_rate, time.perf_counter() - partial.elapsed
+            logs = _run_epoch(model, x, y, weights, batch_size, shuffle, batch_hook, partial)
+            if logs is None:  # non-finite loss: weights already restored
+                history.stopped_reason = (
+                    f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
+                    f"weights. Try a smaller learning rate (it was {lr:g}), or standardize "
+                    "the inputs if they are large."
+                )
+                warnings.warn(history.stopped_reason, NonFiniteLossWarning, stacklevel=3)
+                break
+            if val is not None:
+                scores = evaluate_arrays(model, *val, batch_size=max(batch_size, 1024))
+                logs.update({f"val_{k}": v for k, v in scores.items()})
+            logs["epoch_time"] = time.perf_counter() - start
+            logs["learning_rate"] = lr
+            callback_list.on_epoch_end(epoch, logs)
+            if verbose:
+                print(_epoch_line(epoch, epochs, logs), flush=True)
+            if model.stop_training:
+                break
     callback_list.on_train_end()
     if verbose and history.stopped_reason:
         print(f"Stopped: {history.stopped_reason}", flush=True)
@@ -211,12 +231,14 @@ def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
     return " - ".join(parts)
 
 
-def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None):
+def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume=None):
     """One pass over the data; returns the epoch's logs, or None after a
     non-finite loss (having restored finite weights).
 
     ``callbacks``, when given, gets ``on_batch_end(i, {"batch", "size",
-    "loss", <metric>...})`` after each batch with that batch's values."""
+    "loss", <metric>...})`` after each batch with that batch's values.
+    ``resume`` (a checkpoint's :class:`~.checkpoint.PartialEpoch`) skips the
+    batches a previous run already trained."""
     params = model.params
     snapshot = [p.copy() for p in params]
     if shuffle:
@@ -226,7 +248,10 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None):
     n = len(x)
     loss_sum = 0.0
     metric_sums = [0.0] * len(model._metric_fns)
-    for start in range(0, n, batch_size):
+    first = 0
+    if resume is not None:  # same shuffle order as the first time, then skip ahead
+        first, loss_sum, metric_sums = resume.skip(model, batch_size)
+    for start in range(first, n, batch_size):
         stop = min(start + batch_size, n)
         xb, yb = x[start:stop], y[start:stop]
         wb = None if weights is None else weights[start:stop]

@@ -1,0 +1,516 @@
+"""CrashError-safe training: checkpoints, resumption, Ctrl-C and failing writes.
+
+The reference for every resumed run is the same run never interrupted:
+final weights must be bit-identical, and so must the history.
+"""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import safetensors.numpy
+from safetensors import safe_open
+
+import nnzero as nz
+from nnzero.model.checkpoint import CHECKPOINT_FILE
+
+EPOCHS, BATCH, EVERY = 4, 8, 3  # 50 training samples: 7 batches per epoch
+
+
+def make_model(optimizer="adam", seed=3):
+    model = nz.Sequential(
+        [
+            nz.layers.Dense(16, activation="relu"),
+            nz.layers.Dropout(0.3),
+            nz.layers.Dense(3, activation="softmax"),
+        ],
+        seed=seed,
+    )
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def make_data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(60, 5)), rng.integers(0, 3, 60)
+
+
+def fit(model, directory=None, callbacks=None, epochs=EPOCHS, **options):
+    x, y = make_data()
+    if directory is not None:
+        options.setdefault("checkpoint_every", EVERY)
+    options.setdefault("verbose", 0)
+    return model.fit(x, y, epochs=epochs, batch_size=BATCH, validation_split=1 / 6,
+                     callbacks=callbacks, checkpoint_dir=directory, **options)
+
+
+class CrashError(Exception):
+    pass
+
+
+class CrashAt(nz.callbacks.Callback):
+    """Dies after ``step`` batches, before that batch's checkpoint is written."""
+
+    def __init__(self, step):
+        self.step, self.seen = step, 0
+
+    def on_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            raise CrashError
+
+
+def without_times(history):
+    return {k: v for k, v in history.history.items() if k != "epoch_time"}
+
+
+def assert_same_run(a, b, history_a, history_b):
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    assert without_times(history_a) == without_times(history_b)
+    assert history_a.epoch == history_b.epoch
+    assert a.optimizer.iterations == b.optimizer.iterations
+
+
+def checkpoint_state(directory):
+    with safe_open(str(directory / CHECKPOINT_FILE), framework="numpy") as f:
+        return json.loads(f.metadata()["checkpoint"])
+
+
+@pytest.fixture(scope="module")
+def straight():
+    model = make_model()
+    history = fit(model)
+    return model, history
+
+
+@pytest.mark.parametrize("step", [1, 3, 5, 7, 8, 13, 14, 20, 27])
+def test_resume_after_a_crash_is_bit_identical(tmp_path, straight, step):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(step)])
+    model = make_model()
+    history = fit(model, tmp_path)
+    assert_same_run(model, straight[0], history, straight[1])
+
+
+def test_resume_twice_and_with_sgd_momentum_and_a_schedule(tmp_path):
+    def optimizer():
+        lr = nz.schedules.ExponentialDecay(0.05, decay_steps=5, decay_rate=0.5)
+        return nz.optimizers.SGD(lr, momentum=0.9, nesterov=True)
+
+    reference = make_model(optimizer())
+    ref_history = fit(reference)
+    for step in (4, 9):
+        with pytest.raises(CrashError):
+            fit(make_model(optimizer()), tmp_path, callbacks=[CrashAt(step)])
+    model = make_model(optimizer())
+    assert_same_run(model, reference, fit(model, tmp_path), ref_history)
+
+
+def test_a_callback_changing_the_learning_rate_resumes_exactly(tmp_path):
+    def halving():
+        return nz.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+
+    reference = make_model(nz.optimizers.SGD(0.1))
+    ref_history = fit(reference, callbacks=[halving()])
+    with pytest.raises(CrashError):
+        fit(make_model(nz.optimizers.SGD(0.1)), tmp_path, callbacks=[halving(), CrashAt(12)])
+    model = make_model(nz.optimizers.SGD(0.1))
+    history = fit(model, tmp_path, callbacks=[halving()])
+    assert_same_run(model, reference, history, ref_history)
+    assert history.history["learning_rate"] == [0.05, 0.025, 0.0125, 0.00625]
+
+
+def test_epoch_checkpoints_only_and_an_unbuilt_model(tmp_path, straight):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(17)], checkpoint_every=None)
+    assert checkpoint_state(tmp_path)["epoch"] == 2
+    model = make_model()
+    assert not model.built
+    assert_same_run(model, straight[0], fit(model, tmp_path, checkpoint_every=None),
+                    straight[1])
+
+
+def test_checkpoint_is_a_model_file(tmp_path, straight):
+    fit(make_model(), tmp_path)
+    loaded = nz.load_model(tmp_path / CHECKPOINT_FILE)
+    for a, b in zip(loaded.get_weights(), straight[0].get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_finished_run_is_returned_as_it_was_and_can_be_extended(tmp_path, straight):
+    fit(make_model(), tmp_path)
+    again = make_model()
+    history = fit(again, tmp_path)
+    assert_same_run(again, straight[0], history, straight[1])
+    assert history.history["epoch_time"] == checkpoint_state(tmp_path)["history"]["epoch_time"]
+
+    longer = make_model()
+    history = fit(longer, tmp_path, epochs=EPOCHS + 2)
+    reference = make_model()
+    assert_same_run(longer, reference, history, fit(reference, epochs=EPOCHS + 2))
+
+
+def test_fewer_epochs_than_the_checkpoint_holds_is_refused(tmp_path):
+    fit(make_model(), tmp_path)
+    model = make_model()
+    with pytest.raises(nz.InvalidArgumentError, match=r"trained 4 epochs.*epochs=2"):
+        fit(model, tmp_path, epochs=2)
+    assert not model.built
+
+
+def test_a_run_stopped_early_stays_finished(tmp_path):
+    def stopper():
+        return nz.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+
+    first = fit(make_model(), tmp_path, callbacks=[stopper()], epochs=10)
+    assert len(first.epoch) == 2 and first.stopped_reason.startswith("early stopping")
+    history = fit(make_model(), tmp_path, callbacks=[stopper()], epochs=10)
+    assert history.epoch == first.epoch
+    assert history.stopped_reason == first.stopped_reason
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"batch_size": 4}, r"batch_size changed \(8 there, 4 now\)"),
+        ({"shuffle": False}, "shuffle changed"),
+        ({"x": 1.0}, "data changed"),
+        ({"seed": 4}, "model's layers or settings changed"),
+        ({"optimizer": "sgd"}, "the optimizer changed"),
+    ],
+)
+def test_a_checkpoint_of_another_run_is_refused(tmp_path, change, words):
+    x, y = make_data()
+    settings = {"epochs": 2, "batch_size": 8, "verbose": 0, "checkpoint_dir": tmp_path}
+    make_model().fit(x, y, **settings)
+    settings["batch_size"] = change.get("batch_size", 8)
+    if "shuffle" in change:
+        settings["shuffle"] = change["shuffle"]
+    model = make_model(change.get("optimizer", "adam"), seed=change.get("seed", 3))
+    with pytest.raises(nz.InvalidArgumentError, match=words + ".*delete the checkpoint"):
+        model.fit(x + change.get("x", 0.0), y, **settings)
+    assert not model.built
+
+
+def test_leftover_temporary_files_are_removed(tmp_path):
+    fit(make_model(), tmp_path)
+    torn = tmp_path / f".{CHECKPOINT_FILE}.0123456789ab.tmp"
+    torn.write_bytes(b"half a checkpoint")
+    fit(make_model(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKPOINT_FILE]
+
+
+def test_directory_is_created(tmp_path):
+    fit(make_model(), tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b" / CHECKPOINT_FILE).is_file()
+
+
+def test_directory_that_cannot_be_created(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(nz.ModelFileError, match="Cannot create checkpoint_dir"):
+        fit(make_model(), tmp_path / "file" / "sub")
+
+
+@pytest.mark.parametrize(
+    ("options", "exc", "match"),
+    [
+        ({"checkpoint_every": 5}, nz.InvalidArgumentError, "needs a `checkpoint_dir`"),
+        ({"checkpoint_dir": 3}, nz.InvalidTypeError, "checkpoint_dir"),
+        ({"checkpoint_dir": "d", "checkpoint_every": 0}, nz.InvalidArgumentError,
+         "checkpoint_every"),
+        ({"checkpoint_dir": "d", "checkpoint_every": 2.5}, nz.InvalidTypeError,
+         "checkpoint_every"),
+    ],
+)
+def test_bad_checkpoint_arguments(tmp_path, monkeypatch, options, exc, match):
+    monkeypatch.chdir(tmp_path)
+    x, y = make_data()
+    with pytest.raises(exc, match=match):
+        make_model().fit(x, y, verbose=0, **options)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_message_when_verbose(tmp_path, capsys):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(10)])
+    fit(make_model(), tmp_path, verbose=1)
+    assert f"Resuming from {tmp_path / CHECKPOINT_FILE} at epoch 2, batch 3." in (
+        capsys.readouterr().out
+    )
+
+
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
+    x = np.random.default_rng(1).normal(size=(64, 4)) * 100
+    y = x.sum(axis=1, keepdims=True) ** 2
+    model = nz.Sequential([nz.layers.Dense(8, activation="relu"), nz.layers.Dense(1)])
+    model.compile(optimizer=nz.optimizers.SGD(1e3), loss="mse")
+    with pytest.warns(nz.NonFiniteLossWarning):
+        history = model.fit(x, y, epochs=5, batch_size=64, verbose=0, checkpoint_dir=tmp_path)
+    assert len(history.epoch) == checkpoint_state(tmp_path)["epoch"]
+    for weight in nz.load_model(tmp_path / CHECKPOINT_FILE).get_weights():
+        assert np.isfinite(weight).all()
+
+
+# -- writes that fail ------------------------------------------------------------------
+
+
+def _failing(code):
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES, errno.EIO])
+@pytest.mark.parametrize("where", ["write", "fsync", "replace"])
+def test_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch, straight, code,
+                                                        where):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(8)])
+    before = (tmp_path / CHECKPOINT_FILE).read_bytes()
+    with monkeypatch.context() as patch:
+        if where == "write":
+            patch.setattr(os, "fdopen", _FailingFile.opener(code))
+        else:
+            patch.setattr(os, where, _failing(code))
+        with pytest.raises(nz.ModelFileError, match=os.strerror(code) + ".*unchanged"):
+            fit(make_model(), tmp_path)
+    assert (tmp_path / CHECKPOINT_FILE).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CHECKPOINT_FILE]
+    model = make_model()
+    assert_same_run(model, straight[0], fit(model, tmp_path), straight[1])
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EACCES])
+def test_failed_model_save_keeps_the_previous_file(tmp_path, monkeypatch, straight, code):
+    path = tmp_path / "model.nnz"
+    straight[0].save(path)
+    before = path.read_bytes()
+    model = make_model()
+    model.build((5,))
+    monkeypatch.setattr(os, "fdopen", _FailingFile.opener(code))
+    with pytest.raises(nz.ModelFileError, match=os.strerror(code)):
+        model.save(path)
+    assert path.read_bytes() == before
+
+
+class _FailingFile:
+    """A file whose writes fail half-way, like a disk filling up."""
+
+    def __init__(self, real, code):
+        self.real, self.code = real, code
+
+    @classmethod
+    def opener(cls, code):
+        real_fdopen = os.fdopen
+
+        def fdopen(fd, *args, **kwargs):
+            return cls(real_fdopen(fd, *args, **kwargs), code)
+
+        return fdopen
+
+    def write(self, data):
+        self.real.write(data[: len(data) // 2])
+        raise OSError(self.code, os.strerror(self.code))
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.real.close()
+
+
+# -- killed and interrupted processes ------------------------------------------------------
+
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    sys.path.insert(0, {tests!r})
+    import nnzero as nz
+    from test_checkpoint import fit, make_model
+
+    class Stop(nz.callbacks.Callback):
+        seen = 0
+        def on_batch_end(self, batch, logs=None):
+            self.seen += 1
+            if self.seen == {step}:
+                if {signal_name!r} == "SIGKILL":
+                    print("ready", flush=True)
+                    time.sleep(60)  # the parent kills us here, mid-epoch
+                else:
+                    os.kill(os.getpid(), signal.{signal_name})
+
+    history = fit(make_model(), {directory!r}, callbacks=[Stop()], verbose=1)
+    print("returned", len(history.epoch), history.interrupted, flush=True)
+    print(history.stopped_reason, flush=True)
+    """
+)
+
+
+def run_child(tmp_path, step, signal_name):
+    script = tmp_path / "child.py"
+    directory = tmp_path / "ckpt"
+    script.write_text(CHILD.format(tests=os.path.dirname(__file__), step=step,
+                                   signal_name=signal_name, directory=str(directory)))
+    return subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True), directory
+
+
+def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path, straight):
+    child, directory = run_child(tmp_path, 12, "SIGKILL")
+    try:
+        lines = iter(child.stdout.readline, "")
+        assert "ready\n" in lines, "the child ended before step 12"
+    finally:
+        child.kill()  # SIGKILL
+        child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    state = checkpoint_state(directory)
+    assert (state["epoch"], state["batch"]) == (1, 2)  # step 9 of 7-batch epochs
+    model = make_model()
+    assert_same_run(model, straight[0], fit(model, directory), straight[1])
+
+
+def test_sigint_finishes_the_batch_writes_a_checkpoint_and_returns(tmp_path, straight):
+    child, directory = run_child(tmp_path, 10, "SIGINT")
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    lines = out.splitlines()
+    assert lines[-2] == "returned 1 True"
+    assert "interrupted (Ctrl-C) after epoch 2, batch 3" in lines[-1]
+    assert "call fit again with the same checkpoint_dir" in lines[-1]
+    assert "Stopped: interrupted" in out
+    state = checkpoint_state(directory)
+    assert (state["epoch"], state["batch"]) == (1, 3)
+    model = make_model()
+    assert_same_run(model, straight[0], fit(model, directory), straight[1])
+
+
+class SendSigint(nz.callbacks.Callback):
+    def __init__(self, step, times=1):
+        self.step, self.times, self.seen = step, times, 0
+
+    def on_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            for _ in range(self.times):
+                os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.fixture
+def default_sigint():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_sigint_in_process_returns_history_and_restores_the_handler(tmp_path, straight,
+                                                                    default_sigint):
+    history = fit(make_model(), tmp_path, callbacks=[SendSigint(7)])
+    assert history.interrupted and len(history.epoch) == 1  # the last batch of epoch 1
+    assert "after epoch 1;" in history.stopped_reason
+    assert checkpoint_state(tmp_path)["batch"] == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    model = make_model()
+    history = fit(model, tmp_path)
+    assert not history.interrupted
+    assert_same_run(model, straight[0], history, straight[1])
+
+
+def test_second_sigint_interrupts_at_once(tmp_path, default_sigint):
+    with pytest.raises(KeyboardInterrupt):
+        fit(make_model(), tmp_path, callbacks=[SendSigint(2, times=2)])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigint_without_checkpoints_is_a_keyboard_interrupt(default_sigint):
+    with pytest.raises(KeyboardInterrupt):
+        fit(make_model(), callbacks=[SendSigint(2)])
+
+
+# -- damaged checkpoints ----------------------------------------------------------------
+
+
+def rewrite_state(directory, change):
+    path = directory / CHECKPOINT_FILE
+    with safe_open(str(path), framework="numpy") as f:
+        metadata = dict(f.metadata())
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    state = json.loads(metadata["checkpoint"])
+    change(state, metadata, tensors)
+    metadata["checkpoint"] = json.dumps(state)
+    path.write_bytes(safetensors.numpy.save(tensors, metadata=metadata))
+
+
+def _set(key, value):
+    def change(state, metadata, tensors):
+        state[key] = value
+
+    return change
+
+
+def _set_partial(key, value):
+    def change(state, metadata, tensors):
+        state["partial"][key] = value
+
+    return change
+
+
+def _drop_tensor(state, metadata, tensors):
+    del tensors["layers.0.kernel"]
+
+
+def _bad_rng(state, metadata, tensors):
+    metadata["rng_state"] = json.dumps({"bit_generator": "PCG64", "state": {"state": -1}})
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (_set("version", 99), "state version 99"),
+        (_set("epoch", -1), "epoch -1"),
+        (_set("batch", "3"), "batch '3'"),
+        (_set("history", []), "no history"),
+        (_set("history", {"loss": 1.0}), "must be lists"),
+        (_set("batch", 0), "disagree"),
+        (_set("partial", [1, 2]), "partial-epoch"),
+        (_set_partial("metric_sums", ["x"]), "partial-epoch"),
+        (_set_partial("epoch_rng_state", None), "partial-epoch"),
+        (_set_partial("metric_sums", [1.0, 2.0]), "metric sums"),
+        (_set("learning_rate", -0.1), "learning_rate"),
+        (_set("stopped_reason", 5), "stopped_reason"),
+        (_set("fingerprint", None), "no valid run description"),
+        (_drop_tensor, "lacks the tensor 'layers.0.kernel'"),
+        (_bad_rng, "invalid rng_state"),
+    ],
+)
+def test_damaged_checkpoint_is_a_model_file_error(tmp_path, change, match):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(5)])
+    rewrite_state(tmp_path, change)
+    with pytest.raises(nz.ModelFileError, match=match):
+        fit(make_model(), tmp_path)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 10, b"\xff" * 8 + b"{}"])
+def test_unreadable_checkpoint_is_a_model_file_error(tmp_path, content):
+    (tmp_path / CHECKPOINT_FILE).write_bytes(content)
+    with pytest.raises(nz.ModelFileError, match="unreadable.*delete it"):
+        fit(make_model(), tmp_path)
+
+
+def test_a_plain_model_file_is_not_a_checkpoint(tmp_path, straight):
+    straight[0].save(tmp_path / CHECKPOINT_FILE)
+    with pytest.raises(nz.ModelFileError, match="missing or malformed 'checkpoint'"):
+        fit(make_model(), tmp_path)
