@@ -11,6 +11,7 @@ Example
 
 from . import (
     activations,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -62,6 +63,7 @@ __all__ = [
     "Sequential",
     "activations",
     "callbacks",
+    "constraints",
     "datasets",
     "gradcheck",
     "initializers",

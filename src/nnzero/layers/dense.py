@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from .._registry import config_of
 from .._validation import check_int
 from ..errors import InvalidArgumentError, InvalidTypeError
@@ -31,6 +31,9 @@ class Dense(Layer):
         How to draw the initial weights.
     kernel_regularizer : str, object or None
         Penalty on the kernel, e.g. ``nnzero.regularizers.L2(1e-4)``.
+    kernel_constraint : str, object or None
+        Projection applied to the kernel after every optimizer step, e.g.
+        ``nnzero.constraints.MaxNorm(3.0)``.
 
     Example
     -------
@@ -50,6 +53,7 @@ class Dense(Layer):
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
         kernel_regularizer=None,
+        kernel_constraint=None,
         name: str | None = None,
     ):
         super().__init__(name)
@@ -61,6 +65,7 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         self._x = self._z = self._a = None
 
     def build(self, input_shape, rng, dtype):
@@ -119,6 +124,14 @@ class Dense(Layer):
             np.sum(dz, axis=0, out=self.grads[1])
         return dz @ self.params[0].T if self.needs_input_grad else None
 
+    def apply_constraints(self):
+        """Project the kernel onto its constraint (called after each update)."""
+        if self.kernel_constraint is not None:
+            kernel = self.params[0]
+            projected = self.kernel_constraint(kernel)
+            if projected is not kernel:  # a user's constraint may return a new array
+                kernel[...] = projected
+
     def penalty(self):
         if self.kernel_regularizer is None:
             return 0.0
@@ -137,4 +150,7 @@ class Dense(Layer):
                 if self.kernel_regularizer is None
                 else config_of(self.kernel_regularizer, "regularizer")
             ),
+            # Left out when unset, so configs saved before constraints existed still match.
+            **({} if self.kernel_constraint is None else
+               {"kernel_constraint": config_of(self.kernel_constraint, "constraint")}),
         }

@@ -285,6 +285,10 @@ def train_step(model, xb, yb, wb):
     out, loss_value = compute_gradients(model, xb, yb, wb)
     if math.isfinite(loss_value):
         model.optimizer.apply(model.params, model.grads)
+        for layer in model.layers:  # constraints project the updated weights
+            constrain = getattr(layer, "apply_constraints", None)
+            if constrain is not None:
+                constrain()
     return out, loss_value
 
 
