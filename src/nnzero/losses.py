@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import Registry, config_of
+from ._validation import check_number
 from .activations import Sigmoid, Softmax
 from .errors import InvalidArgumentError, InvalidTypeError
 
@@ -203,25 +204,70 @@ class BinaryCrossentropy(Loss):
         return y
 
 
+class _LabelSmoothing(Loss):
+    """Cross-entropy against targets mixed with the uniform distribution:
+    ``y_smooth = (1 - label_smoothing) * y + label_smoothing / k`` for ``k``
+    classes, as Keras and ``torch.nn.CrossEntropyLoss(label_smoothing=)`` do.
+
+    Notes
+    -----
+    Szegedy et al., "Rethinking the Inception Architecture for Computer
+    Vision", CVPR 2016, section 7: the network is no longer pushed towards
+    infinite logits for the true class, which regularises it.
+    """
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0):
+        super().__init__(from_logits)
+        self.label_smoothing = check_number(
+            label_smoothing, "label_smoothing", low=0.0, high=1.0, high_inclusive=False)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.label_smoothing:  # left out at 0, so older saved configs still match
+            config["label_smoothing"] = self.label_smoothing
+        return config
+
+    def __repr__(self):
+        extra = f", label_smoothing={self.label_smoothing}" if self.label_smoothing else ""
+        return f"{type(self).__name__}(from_logits={self.from_logits}{extra})"
+
+
 @register("categorical_crossentropy", "cce")
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_LabelSmoothing):
     """``-sum(y log p)`` over classes, averaged over samples; targets are
-    one-hot (or any probability) rows."""
+    one-hot (or any probability) rows, optionally smoothed (``label_smoothing``).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from nnzero.losses import CategoricalCrossentropy
+    >>> loss = CategoricalCrossentropy(label_smoothing=0.2)
+    >>> round(loss.value(np.array([[0.0, 1.0]]), np.array([[0.25, 0.75]])), 4)
+    0.3975
+    """
 
     fused_activation = "softmax"
 
+    def _smooth(self, y_true):
+        if not self.label_smoothing:
+            return y_true
+        eps = self.label_smoothing
+        return y_true * (1.0 - eps) + (eps / y_true.shape[1]) * y_true.sum(axis=1, keepdims=True)
+
     def per_sample(self, y_true, y_pred):
-        return -np.sum(y_true * np.log(_clip(y_pred)), axis=1)
+        return -np.sum(self._smooth(y_true) * np.log(_clip(y_pred)), axis=1)
 
     def per_sample_from_logits(self, y_true, logits):
+        y_true = self._smooth(y_true)
         return _logsumexp(logits) * y_true.sum(axis=1) - np.sum(y_true * logits, axis=1)
 
     def raw_gradient(self, y_true, y_pred):
-        return -y_true / _clip(y_pred)
+        return -self._smooth(y_true) / _clip(y_pred)
 
     def logit_gradient(self, y_true, probs, sample_weight=None):
         # Rows of y_true sum to 1 for one-hot or probability targets, so the
         # general p * sum(y) - y reduces to p - y.
+        y_true = self._smooth(y_true)
         return _scale(probs * y_true.sum(axis=1, keepdims=True) - y_true, sample_weight)
 
     def prepare_targets(self, y, n_outputs, dtype):
@@ -242,8 +288,20 @@ class CategoricalCrossentropy(Loss):
 
 
 @register("sparse_categorical_crossentropy", "scce")
-class SparseCategoricalCrossentropy(Loss):
-    """Categorical cross-entropy with integer class indices as targets."""
+class SparseCategoricalCrossentropy(_LabelSmoothing):
+    """Categorical cross-entropy with integer class indices as targets.
+
+    With ``label_smoothing`` ``e`` over ``k`` classes the target of a sample
+    of class ``c`` is ``1 - e + e/k`` at ``c`` and ``e/k`` elsewhere.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from nnzero.losses import SparseCategoricalCrossentropy
+    >>> loss = SparseCategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    >>> round(loss.value(np.array([0]), np.array([[2.0, 0.0]])), 4)
+    0.2269
+    """
 
     fused_activation = "softmax"
     sparse_targets = True
@@ -253,20 +311,35 @@ class SparseCategoricalCrossentropy(Loss):
         return np.arange(y_true.shape[0]), y_true
 
     def per_sample(self, y_true, y_pred):
-        return -np.log(_clip(y_pred[self._rows(y_true)]))
+        log_p = np.log(_clip(y_pred[self._rows(y_true)]))
+        eps = self.label_smoothing
+        if not eps:
+            return -log_p
+        uniform = np.log(_clip(y_pred)).mean(axis=1)  # (1/k) sum_j log p_j
+        return -(1.0 - eps) * log_p - eps * uniform
 
     def per_sample_from_logits(self, y_true, logits):
-        return _logsumexp(logits) - logits[self._rows(y_true)]
+        eps = self.label_smoothing
+        picked = logits[self._rows(y_true)]
+        if eps:
+            picked = (1.0 - eps) * picked + eps * logits.mean(axis=1)
+        return _logsumexp(logits) - picked
 
     def raw_gradient(self, y_true, y_pred):
-        grad = np.zeros_like(y_pred)
+        eps = self.label_smoothing
+        if eps:
+            grad = (-eps / y_pred.shape[1]) / _clip(y_pred)
+        else:
+            grad = np.zeros_like(y_pred)
         rows = self._rows(y_true)
-        grad[rows] = -1.0 / _clip(y_pred[rows])
+        grad[rows] -= (1.0 - eps) / _clip(y_pred[rows])
         return grad
 
     def logit_gradient(self, y_true, probs, sample_weight=None):
-        grad = probs.copy()
-        grad[self._rows(y_true)] -= 1.0
+        eps = self.label_smoothing
+        # p - y_smooth: the uniform share e/k off every class, 1 - e off the true one.
+        grad = probs - eps / probs.shape[1] if eps else probs.copy()
+        grad[self._rows(y_true)] -= 1.0 - eps
         return _scale(grad, sample_weight)
 
     def prepare_targets(self, y, n_outputs, dtype):
