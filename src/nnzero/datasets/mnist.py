@@ -263,6 +263,12 @@ def _prepare(images, labels, paths, part, dtype, flatten, normalize):
             f"{where}: expected images (n, ...) and labels (n,), got shapes "
             f"{images.shape} and {labels.shape}"
         )
+    if labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
+        raise DataFormatError(
+            f"{where}: labels must be non-negative integers (class indices); the label "
+            f"file holds {labels.dtype} values"
+            + (f" from {labels.min()} to {labels.max()}" if labels.size else "")
+        )
     x = images.reshape(len(images), -1) if flatten else images
     if dtype == "uint8":
         if x.dtype != np.uint8:
@@ -273,7 +279,12 @@ def _prepare(images, labels, paths, part, dtype, flatten, normalize):
     else:
         # Division rather than multiplication by 1/255: each value is then
         # the correctly rounded quotient, identical across platforms.
-        x = x.astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            x = x.astype(dtype)
+        if not np.isfinite(x).all():
+            raise DataFormatError(
+                f"{where}: the images hold NaN, infinite or (for {dtype}) too large values"
+            )
         if normalize:
             x /= 255.0
     return x, labels.astype(np.int64)
