@@ -117,7 +117,13 @@ class Dense(Layer):
         dL/dx = dL/dz W^T.
         """
         dz = grad if preactivation else self.activation.backward(grad, self._z, self._a)
-        np.matmul(self._x.T, dz, out=self.grads[0])
+        if dz.shape[0] == 1:
+            # x^T dz over a batch of one is an outer product. BLAS is slow at
+            # such k=1 products; the element-wise product rounds each entry
+            # once, exactly as the one-term GEMM sum does, so it is bit-identical.
+            np.multiply(self._x.T, dz, out=self.grads[0])
+        else:
+            np.matmul(self._x.T, dz, out=self.grads[0])
         if self.kernel_regularizer is not None:
             self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
         if self.use_bias:
