@@ -56,6 +56,7 @@ DEFAULTS = {
     "limit": None,
     "test_split": 0.2,  # share held out for testing where a set has no test part
     "validation_split": 0.1,
+    "split_seed": None,  # seed of the validation split (default: seed)
     "layers": [128, 64],
     "activation": "relu",
     "output_activation": "auto",
@@ -63,16 +64,23 @@ DEFAULTS = {
     "optimizer": "adam",
     "learning_rate": None,  # the optimizer's own default
     "momentum": 0.0,
+    "nesterov": False,
+    "schedule": "constant",  # or "cosine": cosine decay to 0 over all epochs
+    "warmup": 0,  # epochs of linear warm-up before the cosine decay
     "epochs": 10,
     "batch_size": 128,
+    "input_dropout": 0.0,  # dropout on the inputs, before the first layer
     "dropout": 0.0,
     "l2": 0.0,
+    "max_norm": 0.0,  # cap on each unit's incoming weight norm (0: none)
+    "label_smoothing": 0.0,
     "seed": 0,
     "dtype": "float32",
     "out": None,  # runs/<dataset name>
 }
 
 _MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
+SCHEDULES = ("constant", "cosine")
 
 
 class ConfigError(InvalidArgumentError):
@@ -191,16 +199,37 @@ def _check(config: dict) -> dict:
                 f"{', '.join(DATASETS)} (or csv = FILE with target = COLUMN)."
             )
     c["layers"] = _layers(c["layers"])
-    for key in ("activation", "output_activation", "loss", "optimizer", "dtype"):
+    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
         c[key] = _string(c, key).lower()
     _check_names(c)
-    for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0)):
+    for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
+                     ("warmup", 0)):
         c[key] = _integer(c, key, low)
+    if c["split_seed"] is not None:
+        c["split_seed"] = _integer(c, "split_seed", 0)
     if c["limit"] is not None:
         c["limit"] = _integer(c, "limit", 2)
     c["test_split"] = _fraction(c, "test_split", allow_zero=False)
     c["validation_split"] = _fraction(c, "validation_split", allow_zero=True)
     c["dropout"] = _fraction(c, "dropout", allow_zero=True)
+    c["input_dropout"] = _fraction(c, "input_dropout", allow_zero=True)
+    c["label_smoothing"] = _fraction(c, "label_smoothing", allow_zero=True)
+    c["max_norm"] = _number(c, "max_norm", low=0.0)
+    if not isinstance(c["nesterov"], bool):
+        raise ConfigError(f"nesterov must be true or false. Received: {_describe(c['nesterov'])}")
+    if c["nesterov"] and (c["optimizer"] != "sgd" or not c["momentum"]):
+        raise ConfigError("nesterov needs optimizer = 'sgd' with momentum > 0. "
+                          f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}")
+    if c["schedule"] not in SCHEDULES:
+        raise ConfigError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}. "
+                          f"Received: schedule={c['schedule']!r}")
+    if c["warmup"] >= c["epochs"] or (c["warmup"] and c["schedule"] != "cosine"):
+        raise ConfigError("warmup (epochs) needs schedule = 'cosine' and fewer warm-up epochs than "
+                          f"epochs. Received: warmup={c['warmup']}, "
+                          f"epochs={c['epochs']}, schedule={c['schedule']!r}")
+    if c["label_smoothing"] and "categorical" not in c["loss"]:
+        raise ConfigError("label_smoothing applies to the categorical cross-entropies only. "
+                          f"Received: loss={c['loss']!r}")
     c["l2"] = _number(c, "l2", low=0.0)
     c["momentum"] = _number(c, "momentum", low=0.0)
     if c["learning_rate"] is not None:

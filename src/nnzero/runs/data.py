@@ -70,7 +70,8 @@ def load_run_data(config: dict) -> RunData:
     Named image sets keep their own test part; toy sets and CSV files hold
     out ``test_split`` of their rows (stratified, from ``seed``). Then
     ``limit`` keeps the first training rows and ``validation_split`` holds
-    out a stratified share of what remains for validation.
+    out a stratified share of what remains for validation (drawn from
+    ``split_seed`` when set, so that several seeds share one split).
 
     Example
     -------
@@ -101,8 +102,9 @@ def load_run_data(config: dict) -> RunData:
         x_train, y_train = x_train[: config["limit"]], y_train[: config["limit"]]
     x_val = y_val = None
     if config["validation_split"] > 0:
+        split_seed = seed if config.get("split_seed") is None else config["split_seed"]
         (x_train, y_train), (x_val, y_val) = _split(
-            x_train, y_train, config["validation_split"], seed, "validation")
+            x_train, y_train, config["validation_split"], split_seed, "validation")
     dtype = np.dtype(config["dtype"])
     return RunData(
         name=name,

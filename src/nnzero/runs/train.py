@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import platform
 import sys
 import time
@@ -67,15 +68,17 @@ class RunResult:
     data: RunData
 
 
-def build_model(config: dict, n_classes: int):
+def build_model(config: dict, n_classes: int, n_train: int | None = None):
     """The compiled network a config describes, for ``n_classes`` classes.
 
-    Hidden Dense layers of ``layers`` units with ``activation`` (each
-    followed by Dropout when ``dropout`` > 0, and with an L2 kernel penalty
-    when ``l2`` > 0), then the output layer: one sigmoid unit for
-    binary cross-entropy on two classes, else one unit per class with
-    ``output_activation`` (``auto``: softmax, or sigmoid for binary
-    cross-entropy).
+    Dropout on the inputs when ``input_dropout`` > 0; hidden Dense layers of
+    ``layers`` units with ``activation`` (each followed by Dropout when
+    ``dropout`` > 0, with an L2 kernel penalty when ``l2`` > 0 and a
+    max-norm cap when ``max_norm`` > 0), then the output layer: one sigmoid
+    unit for binary cross-entropy on two classes, else one unit per class
+    with ``output_activation`` (``auto``: softmax, or sigmoid for binary
+    cross-entropy). ``schedule = "cosine"`` needs ``n_train``, the number
+    of training samples, to count the steps it decays over.
 
     Example
     -------
@@ -95,23 +98,42 @@ def build_model(config: dict, n_classes: int):
     output_activation = config["output_activation"]
     if output_activation == "auto":
         output_activation = "sigmoid" if binary else "softmax"
-    regularizer = nz.regularizers.L2(config["l2"]) if config["l2"] else None
-    layers = []
+    if config.get("label_smoothing"):
+        loss = type(loss)(label_smoothing=config["label_smoothing"])
+    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None}
+    if config.get("max_norm"):
+        dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
+    layers = [nz.layers.Dropout(config["input_dropout"])] if config.get("input_dropout") else []
     for units in config["layers"]:
-        layers.append(nz.layers.Dense(units, activation=config["activation"],
-                                      kernel_regularizer=regularizer))
+        layers.append(nz.layers.Dense(units, activation=config["activation"], **dense))
         if config["dropout"]:
             layers.append(nz.layers.Dropout(config["dropout"]))
-    layers.append(nz.layers.Dense(n_outputs, activation=output_activation,
-                                  kernel_regularizer=regularizer))
+    layers.append(nz.layers.Dense(n_outputs, activation=output_activation, **dense))
     model = nz.Sequential(layers, seed=config["seed"], dtype=config["dtype"])
     optimizer = {"name": config["optimizer"]}
     if config["learning_rate"] is not None:
         optimizer["learning_rate"] = config["learning_rate"]
     if config["momentum"]:
         optimizer["momentum"] = config["momentum"]
+    if config.get("nesterov"):
+        optimizer["nesterov"] = True
+    if config.get("schedule", "constant") == "cosine":
+        optimizer["learning_rate"] = _cosine(config, optimizer, n_train)
     model.compile(optimizer=nz.optimizers.get(optimizer), loss=loss, metrics=["accuracy"])
     return model
+
+
+def _cosine(config, optimizer, n_train):
+    """Cosine decay from the configured rate to 0 over every step of the run."""
+    import nnzero as nz
+
+    if n_train is None:
+        raise nz.InvalidArgumentError("schedule = 'cosine' needs the number of training "
+                                      "samples (n_train) to count its steps.")
+    lr0 = optimizer.get("learning_rate", nz.optimizers.get(config["optimizer"]).learning_rate)
+    per_epoch = math.ceil(n_train / min(config["batch_size"], n_train))
+    return nz.schedules.CosineDecay(lr0, per_epoch * (config["epochs"] - config["warmup"]),
+                                    warmup_steps=per_epoch * config["warmup"])
 
 
 def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> RunResult:
@@ -131,7 +153,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     """
     say = log or (lambda _line: None)
     data = load_run_data(config)
-    model = build_model(config, data.n_classes)
+    model = build_model(config, data.n_classes, len(data.x_train))
     n_outputs = model._output_width((data.n_features,))
     encode = lambda y: encode_targets(y, model.loss, n_outputs)  # noqa: E731
     validation = None if data.x_val is None else (data.x_val, encode(data.y_val))
@@ -162,7 +184,9 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     out = Path(config["out"])
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.nnz")
-    resolved = dict(config, learning_rate=model.optimizer.current_learning_rate())
+    # The rate to start from (a schedule's initial one), so config.toml runs it again.
+    rate = model.optimizer.learning_rate
+    resolved = dict(config, learning_rate=float(getattr(rate, "initial_learning_rate", rate)))
     metrics = _metrics(model, history, scores, train_seconds, resolved, data)
     _write_json(out / "metrics.json", metrics)
     _write_json(out / "history.json", history.history)

@@ -1,0 +1,79 @@
+"""The run options behind the examples: input dropout, max-norm, label
+smoothing, Nesterov momentum, the cosine schedule and a fixed split seed."""
+
+from __future__ import annotations
+
+import pytest
+
+import nnzero as nz
+from nnzero.runs import ConfigError, build_model, load_run_data, load_toml, resolve_config
+from nnzero.runs.train import train_run
+
+OPTIONS = {"layers": "16,8", "input_dropout": 0.2, "dropout": 0.5, "max_norm": 3.0,
+           "label_smoothing": 0.1, "optimizer": "sgd", "learning_rate": 0.1, "momentum": 0.9,
+           "nesterov": True, "schedule": "cosine", "warmup": 1, "epochs": 4, "batch_size": 10}
+
+
+def test_build_model_uses_every_option():
+    model = build_model(resolve_config(overrides=OPTIONS), 3, n_train=100)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Dropout", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert model.layers[0].rate == 0.2
+    assert all(layer.kernel_constraint.max_value == 3.0 for layer in model.layers
+               if isinstance(layer, nz.layers.Dense))
+    assert model.loss.label_smoothing == 0.1
+    assert model.optimizer.nesterov
+    schedule = model.optimizer.learning_rate
+    assert isinstance(schedule, nz.schedules.CosineDecay)
+    assert (schedule.warmup_steps, schedule.decay_steps) == (10, 30)  # 10 steps per epoch
+    assert schedule(10) == pytest.approx(0.1) and schedule(40) == 0.0
+
+
+def test_defaults_build_the_plain_network():
+    model = build_model(resolve_config(overrides={"layers": "4"}), 2)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dense"]
+    assert model.layers[0].kernel_constraint is None
+    assert isinstance(model.optimizer.learning_rate, float)
+
+
+@pytest.mark.parametrize("values,match", [
+    ({"schedule": "linear"}, "schedule must be one of"),
+    ({"warmup": 2}, "warmup"),
+    ({"schedule": "cosine", "warmup": 10, "epochs": 10}, "warmup"),
+    ({"nesterov": True}, "nesterov needs"),
+    ({"nesterov": "yes"}, "nesterov must be true or false"),
+    ({"label_smoothing": 0.1, "loss": "mse"}, "label_smoothing applies"),
+    ({"label_smoothing": 1.0}, "label_smoothing must be in"),
+    ({"input_dropout": -0.1}, "input_dropout"),
+    ({"max_norm": -1}, "max_norm must be at least 0"),
+    ({"split_seed": -1}, "split_seed must be at least 0"),
+])
+def test_bad_values_are_config_errors(values, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve_config(overrides=values)
+
+
+def test_cosine_needs_the_training_size():
+    with pytest.raises(nz.InvalidArgumentError, match="n_train"):
+        build_model(resolve_config(overrides={"schedule": "cosine"}), 10)
+
+
+def test_split_seed_fixes_the_validation_split_across_seeds():
+    def val(seed, split_seed=None):
+        config = resolve_config(overrides={"dataset": "digits", "seed": seed,
+                                           "split_seed": split_seed, "validation_split": 0.2})
+        return load_run_data(config).y_val.tolist()
+
+    assert val(0, 42) == val(3, 42)
+    assert val(0) != val(3)
+
+
+def test_cosine_run_writes_a_config_that_runs_again(tmp_path):
+    overrides = dict(OPTIONS, dataset="moons", samples=100, out=str(tmp_path / "a"))
+    result = train_run(resolve_config(overrides=overrides), plots=False, log=None)
+    saved = load_toml(tmp_path / "a" / "config.toml")
+    assert saved["learning_rate"] == 0.1  # the starting rate, not the final 0
+    assert result.metrics["config"]["schedule"] == "cosine"
+    again = resolve_config(saved, {"out": str(tmp_path / "b")})
+    assert train_run(again, plots=False, log=None).metrics["test_accuracy"] == (
+        result.metrics["test_accuracy"])
