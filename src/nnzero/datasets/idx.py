@@ -58,6 +58,8 @@ MAX_IDX_BYTES = 1 << 30
 # claims more than this many bytes per compressed byte must be lying.
 _DEFLATE_MAX_RATIO = 1032
 _GZIP_MAGIC = b"\x1f\x8b"
+# NumPy 1 arrays have at most 32 axes (NumPy 2: 64); real IDX files have 1 to 4.
+_MAX_DIMS = 32
 _CHUNK = 1 << 20
 
 
@@ -130,6 +132,10 @@ def _read_stream(stream, path, file_size, compressed, sha256, max_bytes):
         raise DataFormatError(f"{path}: unsupported IDX type code 0x{code:02X} (known: {known})")
     if ndim == 0:
         raise DataFormatError(f"{path}: IDX header declares zero dimensions")
+    if ndim > _MAX_DIMS:
+        raise DataFormatError(
+            f"{path}: IDX header declares {ndim} dimensions; at most {_MAX_DIMS} are supported"
+        )
     dims_bytes = _read_exact(stream, 4 * ndim, path, "header")
     digest.update(magic + dims_bytes)
     shape = struct.unpack(f">{ndim}I", dims_bytes)
