@@ -286,5 +286,6 @@ def _prepare(images, labels, paths, part, dtype, flatten, normalize):
                 f"{where}: the images hold NaN, infinite or (for {dtype}) too large values"
             )
         if normalize:
-            x /= 255.0
+            with np.errstate(under="ignore"):  # a tiny value becoming 0 is right
+                x /= 255.0
     return x, labels.astype(np.int64)
