@@ -279,7 +279,7 @@ def _prepare(images, labels, paths, part, dtype, flatten, normalize):
     else:
         # Division rather than multiplication by 1/255: each value is then
         # the correctly rounded quotient, identical across platforms.
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        with np.errstate(all="ignore"):  # checked just below; underflow to 0 is right
             x = x.astype(dtype)
         if not np.isfinite(x).all():
             raise DataFormatError(
