@@ -143,6 +143,9 @@ def _read_stream(stream, path, file_size, compressed, sha256, max_bytes):
     header_size = 4 + 4 * ndim
     # Python ints do not overflow, so a forged header cannot wrap this around.
     payload = math.prod(shape) * dtype.itemsize
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:
+        # Even with no data (a zero among the sizes) NumPy refuses such a shape.
+        raise DataFormatError(f"{path}: header declares shape {shape}, too large for any array")
     _check_claim(path, shape, payload, header_size, file_size, compressed, max_bytes)
 
     buf = bytearray(payload)
