@@ -80,3 +80,105 @@ def test_batch_of_one_training_equals_single_row_batches_of_the_general_path(dty
             param -= 0.1 * g
     for got, want in zip(fast.params, (w1, b1, w2, b2), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+# -- flat parameter buffer and fused optimizer updates -------------------------------------
+
+OPTIMIZERS = {
+    "sgd": lambda: nz.optimizers.SGD(0.1),
+    "sgd_momentum": lambda: nz.optimizers.SGD(0.1, momentum=0.9, dampening=0.1),
+    "sgd_nesterov_wd": lambda: nz.optimizers.SGD(0.1, momentum=0.9, nesterov=True,
+                                                 weight_decay=0.01),
+    "adagrad": lambda: nz.optimizers.AdaGrad(0.1, lr_decay=0.01, weight_decay=0.01),
+    "rmsprop": lambda: nz.optimizers.RMSprop(0.01),
+    "rmsprop_centered_momentum": lambda: nz.optimizers.RMSprop(0.01, centered=True,
+                                                               momentum=0.5),
+    "adam": lambda: nz.optimizers.Adam(0.01),
+    "adam_amsgrad_wd": lambda: nz.optimizers.Adam(0.01, amsgrad=True, weight_decay=0.01),
+    "adamw": lambda: nz.optimizers.AdamW(0.01),
+}
+SHAPES = [(5, 4), (4,), (4, 3), (3,)]
+
+
+def _arrays(rng, dtype):
+    return [rng.normal(size=s).astype(dtype) for s in SHAPES]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_fused_update_over_a_flat_buffer_equals_the_per_parameter_update(name, dtype):
+    from nnzero._flat import flat_base, pack
+
+    rng = np.random.default_rng(0)
+    separate = _arrays(rng, dtype)
+    flat_params = [p.copy() for p in separate]
+    pack(flat_params)
+    sep_grads = [np.zeros_like(p) for p in separate]
+    flat_grads = [np.zeros_like(p) for p in separate]
+    pack(flat_grads)
+    assert flat_base(flat_params) is not None and flat_base(separate) is None
+    fused, general = OPTIMIZERS[name](), OPTIMIZERS[name]()
+    for step in range(6):
+        for a, b in zip(sep_grads, flat_grads, strict=True):
+            a[...] = rng.normal(size=a.shape)
+            b[...] = a
+        general.apply(separate, sep_grads)
+        fused.apply(flat_params, flat_grads)
+        assert fused._flat.flat is not None and general._flat.flat is None
+        if step == 2:  # restoring saved state repacks it into flat buffers
+            fused.set_state(general.get_state())
+    for a, b in zip(separate, flat_params, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for slot in general.slots:
+        for a, b in zip(general.slots[slot], fused.slots[slot], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_model_parameters_and_gradients_are_views_into_one_buffer():
+    from nnzero._flat import flat_base
+
+    model = nz.Sequential([Dense(8, activation="relu"), nz.layers.Dropout(0.1),
+                           Dense(3, activation="softmax")], seed=0)
+    model.build((5,))
+    assert flat_base(model.params) is not None
+    assert flat_base(model.grads) is not None
+    assert model.layers[0].kernel.base is flat_base(model.params)
+
+
+def test_layers_that_keep_their_own_references_are_not_repacked():
+    class Scale(nz.layers.Layer):
+        def build(self, input_shape, rng, dtype):
+            self.w = np.ones(input_shape, dtype=dtype)
+            self.params, self.grads = [self.w], [np.zeros_like(self.w)]
+            super().build(input_shape, rng, dtype)
+
+        def forward(self, x, training=False):
+            self._x = x
+            return x * self.w
+
+        def backward(self, grad):
+            self.grads[0][...] = (grad * self._x).sum(axis=0)
+            return grad * self.w
+
+    model = nz.Sequential([Scale(), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).normal(size=(8, 3)), np.arange(8) % 2
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    scale = model.layers[0]
+    assert scale.params[0] is scale.w
+    assert not np.array_equal(scale.w, np.ones(3))  # it trained through its own array
+
+
+def test_an_optimizer_overriding_update_step_is_called_per_parameter():
+    calls = []
+
+    class Logged(nz.optimizers.SGD):
+        def update_step(self, i, param, grad, lr):
+            calls.append(i)
+            super().update_step(i, param, grad, lr)
+
+    model = nz.Sequential([Dense(4, activation="tanh"), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer=Logged(0.1), loss="sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).normal(size=(4, 3)), np.arange(4) % 2
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert calls == [0, 1, 2, 3]

@@ -9,6 +9,10 @@ decoupled.
 The base class keeps the step counter and the learning rate (a float or a
 schedule from :mod:`nnzero.schedules`); subclasses create their state in
 ``build`` (lists parallel to the parameters) and implement ``update_step``.
+The built-in rules implement ``_update`` instead, which works on any
+arrays element-wise: when a model's parameters are views into one flat
+buffer (as :class:`~nnzero.Sequential` lays them out), one call updates them
+all at once, bit for bit as parameter by parameter.
 
 Example
 -------
@@ -28,6 +32,7 @@ import math
 import numpy as np
 
 from . import schedules
+from ._flat import FlatState
 from ._registry import Registry, config_of
 from ._validation import check_bool, check_number, check_positive
 from .errors import InvalidArgumentError, InvalidTypeError
@@ -53,6 +58,8 @@ class Optimizer:
         self.iterations = 0
         self.slots: dict[str, list[np.ndarray]] = {}
         self.built = False
+        self._flat: FlatState | None = None
+        self._buffers: dict = {}
 
     def current_learning_rate(self) -> float:
         """The rate the next update will use."""
@@ -71,11 +78,32 @@ class Optimizer:
             self.build(params)
         lr = self.current_learning_rate()
         self.iterations += 1
+        flat = self._flat
+        if flat is None or not flat.matches(params, grads, self.slots):
+            flat = self._flat = FlatState.create(params, grads, self.slots)
+        if flat.flat is not None and type(self).update_step is Optimizer.update_step:
+            param, grad, state = flat.flat
+            self._update(param, grad, lr, state)
+            return
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             self.update_step(i, param, grad, lr)
 
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        """Update parameter ``i`` in place (override this, or ``_update``)."""
+        self._update(param, grad, lr, {name: arrays[i] for name, arrays in self.slots.items()})
+
+    def _update(self, param, grad, lr: float, state: dict) -> None:
+        """The element-wise rule on ``param`` with its ``state`` arrays (one
+        parameter's, or all of them flattened)."""
         raise NotImplementedError
+
+    def _scratch(self, name: str, like: np.ndarray) -> np.ndarray:
+        """A temporary array shaped like ``like``, reused from step to step."""
+        key = (name, like.shape, like.dtype)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            buffer = self._buffers[key] = np.empty_like(like)
+        return buffer
 
     def _decayed(self, param, grad):
         """PyTorch's coupled weight decay: the gradient of ``wd/2 * |w|^2`` added."""
@@ -150,17 +178,21 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.slot_names = ("momentum",) if self.momentum else ()
 
-    def update_step(self, i, param, grad, lr):
+    def _update(self, param, grad, lr, state):
         g = self._decayed(param, grad)
+        tmp = self._scratch("t", param)
         if self.momentum:
-            buf = self.slots["momentum"][i]
+            buf = state["momentum"]
             if self.iterations == 1:
                 buf[...] = g
             else:
                 buf *= self.momentum
-                buf += (1.0 - self.dampening) * g
-            g = g + self.momentum * buf if self.nesterov else buf
-        param -= lr * g
+                buf += np.multiply(g, 1.0 - self.dampening, out=tmp)
+            if self.nesterov:
+                g = np.add(g, np.multiply(buf, self.momentum, out=tmp), out=tmp)
+            else:
+                g = buf
+        param -= np.multiply(g, lr, out=tmp)
 
     def _hyper_parameters(self):
         return {
@@ -207,12 +239,16 @@ class AdaGrad(Optimizer):
         self.slots = {"sum": [np.full_like(p, self.initial_accumulator_value) for p in params]}
         self.built = True
 
-    def update_step(self, i, param, grad, lr):
+    def _update(self, param, grad, lr, state):
         g = self._decayed(param, grad)
         clr = lr / (1.0 + (self.iterations - 1) * self.lr_decay)
-        acc = self.slots["sum"][i]
-        acc += g * g
-        param -= clr * (g / (np.sqrt(acc) + self.eps))
+        acc, tmp = state["sum"], self._scratch("t", param)
+        acc += np.multiply(g, g, out=tmp)
+        denom = np.sqrt(acc, out=tmp)
+        denom += self.eps
+        step = np.divide(g, denom, out=tmp)
+        step *= clr
+        param -= step
 
     def _hyper_parameters(self):
         return {
@@ -260,20 +296,20 @@ class RMSprop(Optimizer):
             + (("momentum",) if self.momentum else ())
         )
 
-    def update_step(self, i, param, grad, lr):
+    def _update(self, param, grad, lr, state):
         g = self._decayed(param, grad)
-        sq = self.slots["square_avg"][i]
+        sq = state["square_avg"]
         sq *= self.alpha
         sq += (1.0 - self.alpha) * (g * g)
         if self.centered:
-            mean = self.slots["grad_avg"][i]
+            mean = state["grad_avg"]
             mean *= self.alpha
             mean += (1.0 - self.alpha) * g
             avg = np.sqrt(sq - mean * mean) + self.eps
         else:
             avg = np.sqrt(sq) + self.eps
         if self.momentum:
-            buf = self.slots["momentum"][i]
+            buf = state["momentum"]
             buf *= self.momentum
             buf += g / avg
             param -= lr * buf
@@ -325,7 +361,7 @@ class Adam(Optimizer):
         self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("m", "v") + (("v_max",) if self.amsgrad else ())
 
-    def update_step(self, i, param, grad, lr):
+    def _update(self, param, grad, lr, state):
         if self.decoupled:
             if self.weight_decay:
                 param *= 1.0 - lr * self.weight_decay
@@ -333,19 +369,26 @@ class Adam(Optimizer):
         else:
             g = self._decayed(param, grad)
         t = self.iterations
-        m, v = self.slots["m"][i], self.slots["v"][i]
+        m, v, tmp = state["m"], state["v"], self._scratch("t", param)
+        # Written with out= into one reused temporary; the same operations in
+        # the same order as m += (1 - b1) * g, v += (1 - b2) * (g * g), etc.
         m *= self.beta_1
-        m += (1.0 - self.beta_1) * g
+        m += np.multiply(g, 1.0 - self.beta_1, out=tmp)
         v *= self.beta_2
-        v += (1.0 - self.beta_2) * (g * g)
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.beta_2
+        v += tmp
         if self.amsgrad:
-            v_max = self.slots["v_max"][i]
+            v_max = state["v_max"]
             np.maximum(v_max, v, out=v_max)
             v = v_max
         step_size = lr / (1.0 - self.beta_1**t)
-        denom = np.sqrt(v) / math.sqrt(1.0 - self.beta_2**t)
+        denom = np.sqrt(v, out=tmp)
+        denom /= math.sqrt(1.0 - self.beta_2**t)
         denom += self.eps
-        param -= step_size * (m / denom)
+        step = np.divide(m, denom, out=tmp)
+        step *= step_size
+        param -= step
 
     def _hyper_parameters(self):
         return {

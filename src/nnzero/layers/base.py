@@ -19,6 +19,11 @@ class Layer:
     #: None for an unregistered user subclass, which works but cannot be saved.
     registered_name: str | None = None
 
+    #: True when the layer reads its parameters and gradients only through
+    #: ``self.params`` and ``self.grads``, so that the model may replace their
+    #: entries by views into one shared buffer (see :mod:`nnzero._flat`).
+    flat_params_ok = False
+
     def __init__(self, name: str | None = None):
         self.name = name
         self.built = False

@@ -45,6 +45,8 @@ class Dense(Layer):
     (2, 3)
     """
 
+    flat_params_ok = True
+
     def __init__(
         self,
         units: int,

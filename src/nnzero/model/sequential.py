@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import layers as layers_module
 from .. import losses, optimizers
+from .._flat import pack_lists
 from .._validation import as_float_array, check_dtype, check_int
 from ..activations import Sigmoid, Softmax
 from ..errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
@@ -93,6 +94,11 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
         self.input_shape = tuple(int(d) for d in input_shape)
         self.output_shape = shape
+        # Parameters and gradients as views into one buffer each, so that the
+        # optimizer updates all of them in a few vectorised passes.
+        if all(layer.flat_params_ok or not layer.params for layer in self.layers):
+            pack_lists([layer.params for layer in self.layers])
+            pack_lists([layer.grads for layer in self.layers])
 
     @property
     def params(self) -> list[np.ndarray]:
