@@ -3,12 +3,17 @@
 #   make demo   create .venv if needed, then train the MNIST demo
 #   make test   create .venv if needed, then run the tests
 #   make lint   ruff over the whole tree
+#   make reproduce  train every config in examples/ and rebuild docs/results.md
 #   make clean  remove .venv, build outputs and caches
 #
 # The fast suite skips tests marked `slow` (full-dataset checks). They run
 # when NNZERO_DATA points at a data directory (e.g. NNZERO_DATA=../shared/data),
 # as they need the real files. Extra pytest arguments go in PYTEST_ARGS,
 # extra demo arguments in DEMO_ARGS (e.g. DEMO_ARGS="--epochs 10").
+# `make reproduce` needs the data sets (NNZERO_DATA=../shared/data, and
+# Fashion-MNIST from `apt-get install dataset-fashion-mnist`); a config whose
+# data is missing is skipped with the reason. REPRODUCE_ARGS picks configs,
+# e.g. REPRODUCE_ARGS="tutorial_001 tutorial_002", or "--report-only".
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,7 +28,7 @@ else
 PYTEST_MARK :=
 endif
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint reproduce clean
 
 venv: $(STAMP)
 
@@ -48,6 +53,9 @@ test: venv
 
 lint: venv
 	$(PY) -m ruff check .
+
+reproduce: venv
+	$(PY) examples/reproduce.py $(REPRODUCE_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
