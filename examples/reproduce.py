@@ -6,7 +6,8 @@ run, plus a summary ``metrics.json``); a config whose data cannot be found
 on this machine is skipped with the reason, recorded in its
 ``metrics.json``. The table of results is then rebuilt from the
 ``metrics.json`` files alone, printed, and written to ``docs/results.md``
-with the key plots copied to ``docs/results/``.
+(and into the README between its ``results`` markers) with the key plots
+copied to ``docs/results/``.
 
     python examples/reproduce.py                        # every config, in order
     python examples/reproduce.py tutorial_001 mnist_mlp # some of them
@@ -91,6 +92,7 @@ def main(argv=None) -> int:
     text = results_markdown(args.runs, args.docs)
     print(text)
     (args.docs / "results.md").write_text(text)
+    update_readme(ROOT / "README.md", results_table(args.runs, args.docs, prefix="docs/"))
     return 0
 
 
@@ -151,16 +153,7 @@ def _summary(name: str, runs: list[dict]) -> dict:
 # -- the table ---------------------------------------------------------------------------
 
 def results_markdown(runs_dir: Path, docs: Path) -> str:
-    """The results table, from ``runs_dir/<name>/metrics.json``; copies the plots."""
-    figures = docs / "results"
-    figures.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for name, spec in RUNS.items():
-        path = runs_dir / name / "metrics.json"
-        metrics = json.loads(path.read_text()) if path.is_file() else {"skipped": "not run"}
-        rows.append(_row(name, spec, metrics, runs_dir / name, figures))
-    header = ["Config", "Tutorial's / literature figure", "nnzero (test accuracy unless "
-              "stated)", "Seed(s)", "Training time", "Figures"]
+    """``docs/results.md``: the table, from ``runs_dir/<name>/metrics.json``."""
     lines = [
         "# Results",
         "",
@@ -169,16 +162,42 @@ def results_markdown(runs_dir: Path, docs: Path) -> str:
         f"Times are wall-clock training time on this machine ({_machine()}), which was "
         "shared with other jobs while they ran, so they vary from run to run.",
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *("| " + " | ".join(row) + " |" for row in rows),
+        results_table(runs_dir, docs),
         "",
     ]
     return "\n".join(lines)
 
 
-def _row(name, spec, metrics, run_dir, figures) -> list[str]:
-    config = f"[{name}](../examples/{name}.toml)"
+def results_table(runs_dir: Path, docs: Path, prefix: str = "") -> str:
+    """The table as Markdown, with links relative to ``docs/`` (or to the
+    project's root when ``prefix`` is ``"docs/"``); copies the plots."""
+    figures = docs / "results"
+    figures.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name, spec in RUNS.items():
+        path = runs_dir / name / "metrics.json"
+        metrics = json.loads(path.read_text()) if path.is_file() else {"skipped": "not run"}
+        rows.append(_row(name, spec, metrics, runs_dir / name, figures, prefix))
+    header = ["Config", "Tutorial's / literature figure", "nnzero (test accuracy unless "
+              "stated)", "Seed(s)", "Training time", "Figures"]
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+                      *("| " + " | ".join(row) + " |" for row in rows)])
+
+
+def update_readme(readme: Path, table: str) -> None:
+    """Put ``table`` between the README's ``<!-- results -->`` markers, if it has them."""
+    start, end = "<!-- results -->", "<!-- /results -->"
+    if not readme.is_file():
+        return
+    text = readme.read_text()
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end, 1)[1]}")
+
+
+def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
+    examples = "examples/" if prefix else "../examples/"
+    config = f"[{name}]({examples}{name}.toml)"
     if "skipped" in metrics:
         return [config, spec["reference"], f"skipped: {metrics['skipped']}", "", "", ""]
     if "runs" in metrics:  # several seeds
@@ -206,9 +225,9 @@ def _row(name, spec, metrics, run_dir, figures) -> list[str]:
         if source.is_file():
             target = figures / f"{name}_{plot}"
             shutil.copyfile(source, target)
-            links.append(f"[{plot.removesuffix('.png')}](results/{target.name})")
+            links.append(f"[{plot.removesuffix('.png')}]({prefix}results/{target.name})")
     if name == "tutorial_002" and (figures.parent / "boundary_grid.png").is_file():
-        links.append("[boundary grid](boundary_grid.png)")
+        links.append(f"[boundary grid]({prefix}boundary_grid.png)")
     return [config, spec["reference"], figure, seeds, time_text, ", ".join(links)]
 
 

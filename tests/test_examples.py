@@ -115,6 +115,12 @@ def test_results_table_from_metrics(tmp_path):
     assert "skipped: no fashion-mnist files" in text
     assert "skipped: not run" in text  # configs with no metrics at all
     assert (docs / "results" / "tutorial_000_history.png").read_bytes() == b"png"
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results -->\nold\n<!-- /results -->\nrest\n")
+    reproduce.update_readme(readme, reproduce.results_table(runs, docs, prefix="docs/"))
+    updated = readme.read_text()
+    assert "old" not in updated and updated.startswith("intro\n<!-- results -->\n| Config")
+    assert "(docs/results/tutorial_000_history.png)" in updated and updated.endswith("rest\n")
 
 
 def test_missing_data_is_a_reason_not_an_error(tmp_path):
