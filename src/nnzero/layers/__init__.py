@@ -1,4 +1,4 @@
-"""Layers: Dense, Dropout, Flatten and Activation.
+"""Layers: Dense, Dropout, Flatten, Activation and BatchNormalization.
 
 Example
 -------
@@ -13,6 +13,7 @@ _REGISTRY = Registry("layer", protocol=("forward", "backward"))
 register = _REGISTRY.register
 
 from .base import Layer  # noqa: E402
+from .batchnorm import BatchNorm, BatchNormalization  # noqa: E402
 from .dense import Dense  # noqa: E402
 from .simple import Activation, Dropout, Flatten  # noqa: E402
 
@@ -22,4 +23,5 @@ def get(identifier, argument: str = "layer") -> Layer:
     return _REGISTRY.get(identifier, argument)
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Layer", "get"]
+__all__ = ["Activation", "BatchNorm", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
+           "get"]

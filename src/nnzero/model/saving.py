@@ -42,7 +42,7 @@ def model_bytes(model, include_optimizer: bool = True, extra_metadata=None) -> b
             )
     tensors = {}
     for i, layer in enumerate(model.layers):
-        for name, param in zip(layer.param_names, layer.params, strict=True):
+        for name, param in _layer_arrays(layer):
             tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(param)
     metadata = {
         "format": FORMAT,
@@ -124,13 +124,20 @@ def load_model(path, compile: bool = True):
             raise ModelFileError(f"{str(path)!r} has an invalid model config: {err}") from None
         keys = set(f.keys())
         for i, layer in enumerate(model.layers):
-            for name, param in zip(layer.param_names, layer.params, strict=True):
+            for name, param in _layer_arrays(layer):
                 param[...] = _tensor(f, keys, f"layers.{i}.{name}", param.shape, path)
         if "rng_state" in metadata:
             _restore_rng(model, metadata, path)
         if compile and "compile" in metadata:
             _restore_compile(model, metadata, f, keys, path)
     return model
+
+
+def _layer_arrays(layer):
+    """A layer's parameters, then the state it keeps besides them (a batch
+    normalisation's running estimates), as ``(name, array)`` pairs."""
+    yield from zip(layer.param_names, layer.params, strict=True)
+    yield from zip(getattr(layer, "state_names", ()), getattr(layer, "state", ()), strict=True)
 
 
 def _restore_compile(model, metadata, f, keys, path) -> None:
