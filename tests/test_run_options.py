@@ -29,6 +29,14 @@ def test_build_model_uses_every_option():
     assert schedule(10) == pytest.approx(0.1) and schedule(40) == 0.0
 
 
+def test_batch_norm_layers():
+    model = build_model(resolve_config(overrides={"layers": "8", "batch_norm": True,
+                                                  "dropout": 0.1}), 3)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Dense", "BatchNormalization", "Activation", "Dropout", "Dense"]
+    assert not model.layers[0].use_bias
+
+
 def test_defaults_build_the_plain_network():
     model = build_model(resolve_config(overrides={"layers": "4"}), 2)
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dense"]
@@ -42,6 +50,7 @@ def test_defaults_build_the_plain_network():
     ({"schedule": "cosine", "warmup": 10, "epochs": 10}, "warmup"),
     ({"nesterov": True}, "nesterov needs"),
     ({"nesterov": "yes"}, "nesterov must be true or false"),
+    ({"batch_norm": 1}, "batch_norm must be true or false"),
     ({"label_smoothing": 0.1, "loss": "mse"}, "label_smoothing applies"),
     ({"label_smoothing": 1.0}, "label_smoothing must be in"),
     ({"input_dropout": -0.1}, "input_dropout"),

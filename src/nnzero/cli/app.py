@@ -87,6 +87,8 @@ _TRAIN_OPTIONS = [
     ("--batch-size", int, "Samples per gradient step (default 128)."),
     ("--input-dropout", float, "Dropout rate on the inputs (default 0)."),
     ("--dropout", float, "Dropout rate after each hidden layer (default 0)."),
+    ("--batch-norm", bool, "Batch normalisation before each hidden activation "
+                           "(true/false; default false)."),
     ("--l2", float, "L2 penalty on every kernel (default 0)."),
     ("--max-norm", float, "Cap on the norm of each unit's incoming weights (default 0: none)."),
     ("--label-smoothing", float, "Label smoothing of the cross-entropy (default 0)."),

@@ -71,6 +71,7 @@ DEFAULTS = {
     "batch_size": 128,
     "input_dropout": 0.0,  # dropout on the inputs, before the first layer
     "dropout": 0.0,
+    "batch_norm": False,  # batch normalisation before each hidden activation
     "l2": 0.0,
     "max_norm": 0.0,  # cap on each unit's incoming weight norm (0: none)
     "label_smoothing": 0.0,
@@ -215,8 +216,9 @@ def _check(config: dict) -> dict:
     c["input_dropout"] = _fraction(c, "input_dropout", allow_zero=True)
     c["label_smoothing"] = _fraction(c, "label_smoothing", allow_zero=True)
     c["max_norm"] = _number(c, "max_norm", low=0.0)
-    if not isinstance(c["nesterov"], bool):
-        raise ConfigError(f"nesterov must be true or false. Received: {_describe(c['nesterov'])}")
+    for key in ("nesterov", "batch_norm"):
+        if not isinstance(c[key], bool):
+            raise ConfigError(f"{key} must be true or false. Received: {_describe(c[key])}")
     if c["nesterov"] and (c["optimizer"] != "sgd" or not c["momentum"]):
         raise ConfigError("nesterov needs optimizer = 'sgd' with momentum > 0. "
                           f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}")

@@ -74,10 +74,11 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
     Dropout on the inputs when ``input_dropout`` > 0; hidden Dense layers of
     ``layers`` units with ``activation`` (each followed by Dropout when
     ``dropout`` > 0, with an L2 kernel penalty when ``l2`` > 0 and a
-    max-norm cap when ``max_norm`` > 0), then the output layer: one sigmoid
-    unit for binary cross-entropy on two classes, else one unit per class
-    with ``output_activation`` (``auto``: softmax, or sigmoid for binary
-    cross-entropy). ``schedule = "cosine"`` needs ``n_train``, the number
+    max-norm cap when ``max_norm`` > 0; with ``batch_norm`` each is a
+    Dense without bias, a BatchNormalization and an Activation), then the
+    output layer: one sigmoid unit for binary cross-entropy on two classes,
+    else one unit per class with ``output_activation`` (``auto``: softmax,
+    or sigmoid for binary cross-entropy). ``schedule = "cosine"`` needs ``n_train``, the number
     of training samples, to count the steps it decays over.
 
     Example
@@ -105,7 +106,11 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
     layers = [nz.layers.Dropout(config["input_dropout"])] if config.get("input_dropout") else []
     for units in config["layers"]:
-        layers.append(nz.layers.Dense(units, activation=config["activation"], **dense))
+        if config.get("batch_norm"):
+            layers += [nz.layers.Dense(units, use_bias=False, **dense),
+                       nz.layers.BatchNormalization(), nz.layers.Activation(config["activation"])]
+        else:
+            layers.append(nz.layers.Dense(units, activation=config["activation"], **dense))
         if config["dropout"]:
             layers.append(nz.layers.Dropout(config["dropout"]))
     layers.append(nz.layers.Dense(n_outputs, activation=output_activation, **dense))
