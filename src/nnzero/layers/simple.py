@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from .. import activations
 from .._registry import config_of
@@ -67,7 +67,8 @@ class Flatten(Layer):
     """
 
     def compute_output_shape(self, input_shape):
-        return (int(np.prod(input_shape)),)
+        # math.prod: NumPy's product of Python ints wraps around past 2**63.
+        return (math.prod(input_shape),)
 
     def forward(self, x, training=False):
         return x.reshape(x.shape[0], -1)
