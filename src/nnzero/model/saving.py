@@ -5,6 +5,7 @@ classes registered in nnzero, never code to import."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,12 @@ from ..errors import ModelFileError, NNZeroError
 
 FORMAT = "nnzero"
 FORMAT_VERSION = "1"
+#: Most layers a model file may describe; more is a forged file, refused
+#: before a single layer is made.
+MAX_LAYERS = 10_000
+# Widest layer a file without that many stored weights may describe (layers
+# without weights, such as Flatten, can be wider than the weights they feed).
+_WEIGHTLESS_WIDTH = 1 << 16
 
 
 def save_model(model, path, include_optimizer: bool = True) -> None:
@@ -108,16 +115,24 @@ def load_model(path, compile: bool = True):
                 f"this nnzero reads version {FORMAT_VERSION}."
             )
         config = _json(metadata, "model", path)
+        layer_configs = _list(config, "layers", path)
+        if len(layer_configs) > MAX_LAYERS:
+            raise ModelFileError(
+                f"{str(path)!r} describes {len(layer_configs)} layers, more than the "
+                f"{MAX_LAYERS} nnzero loads."
+            )
+        input_shape = _input_shape(config, path)
         try:
             model = Sequential(
-                [layers_module.get(c) for c in _list(config, "layers", path)],
+                [layers_module.get(c) for c in layer_configs],
                 seed=config.get("seed"),
                 dtype=config.get("dtype", "float32"),
             )
-            input_shape = config.get("input_shape")
-            if input_shape is None:
-                raise ModelFileError(f"{str(path)!r} holds a model that was never built.")
-            model.build(tuple(input_shape))
+            _check_sizes(model, input_shape, f, path)
+            # The initial weights are replaced from the file: an initializer
+            # setting that overflows does no harm here.
+            with np.errstate(all="ignore"):
+                model.build(input_shape)
         except ModelFileError:
             raise
         except (NNZeroError, TypeError, ValueError) as err:
@@ -125,12 +140,50 @@ def load_model(path, compile: bool = True):
         keys = set(f.keys())
         for i, layer in enumerate(model.layers):
             for name, param in _layer_arrays(layer):
-                param[...] = _tensor(f, keys, f"layers.{i}.{name}", param.shape, path)
+                param[...] = _tensor(f, keys, f"layers.{i}.{name}", param, path)
         if "rng_state" in metadata:
             _restore_rng(model, metadata, path)
         if compile and "compile" in metadata:
             _restore_compile(model, metadata, f, keys, path)
     return model
+
+
+def _input_shape(config, path) -> tuple:
+    shape = config.get("input_shape")
+    if shape is None:
+        raise ModelFileError(f"{str(path)!r} holds a model that was never built.")
+    if (
+        not isinstance(shape, list)
+        or not 1 <= len(shape) <= 8
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in shape)
+    ):
+        raise ModelFileError(
+            f"{str(path)!r} has an invalid model config: input_shape must be a list of 1 to 8 "
+            f"sizes >= 1. Received: {shape!r}"
+        )
+    return tuple(shape)
+
+
+def _check_sizes(model, input_shape, f, path) -> None:
+    """Refuse a config that needs more weights than the file holds, before
+    anything is allocated: a small file claiming huge layers costs nothing."""
+    stored = 0
+    for key in f.keys():
+        if key.startswith("layers."):
+            stored += math.prod(f.get_slice(key).get_shape())
+    shape = input_shape
+    for i, layer in enumerate(model.layers):
+        width = math.prod(shape)
+        units = getattr(layer, "units", None)
+        # A dense layer's kernel alone holds inputs x units numbers.
+        needed = width * units if isinstance(units, int) else 0
+        if needed > stored or width > max(stored, _WEIGHTLESS_WIDTH):
+            raise ModelFileError(
+                f"{str(path)!r}: layer {i} ({type(layer).__name__}) of the config needs "
+                f"{max(needed, width)} numbers for inputs of shape {shape}, but the file "
+                f"holds {stored} weights in all."
+            )
+        shape = tuple(layer.compute_output_shape(shape))
 
 
 def _layer_arrays(layer):
@@ -170,6 +223,8 @@ def optimizer_state(model, metadata, f, keys, path):
             f"Received: {iterations!r}"
         )
     slot_names = _list(state, "slots", path)
+    if not all(isinstance(name, str) for name in slot_names):
+        raise ModelFileError(f"{str(path)!r}: optimizer_state 'slots' must be names.")
     expected = sorted(getattr(model.optimizer, "slot_names", slot_names))
     if sorted(slot_names) != expected:
         raise ModelFileError(
@@ -179,7 +234,7 @@ def optimizer_state(model, metadata, f, keys, path):
     params = model.params
     slots = {
         slot: [
-            _tensor(f, keys, f"optimizer.{slot}.{j}", p.shape, path).astype(p.dtype)
+            _tensor(f, keys, f"optimizer.{slot}.{j}", p, path)
             for j, p in enumerate(params)
         ]
         for slot in slot_names
@@ -190,7 +245,8 @@ def optimizer_state(model, metadata, f, keys, path):
 def _json(metadata, key, path):
     try:
         value = json.loads(metadata[key])
-    except (KeyError, json.JSONDecodeError, RecursionError) as err:
+    except (KeyError, ValueError, RecursionError) as err:
+        # ValueError covers bad JSON and integers of more digits than Python converts.
         raise ModelFileError(
             f"{str(path)!r} has a missing or malformed {key!r} entry: {err}"
         ) from None
@@ -210,22 +266,39 @@ def _restore_rng(model, metadata, path) -> None:
     state = _json(metadata, "rng_state", path)
     try:
         model.rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as err:
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
         raise ModelFileError(f"{str(path)!r} has an invalid 'rng_state' entry: {err}") from None
 
 
-def _tensor(f, keys, name, shape, path):
+_FLOAT_TENSORS = {"F16", "F32", "F64"}  # safetensors names of the types NumPy reads
+
+
+def _tensor(f, keys, name, like, path):
+    """Tensor ``name`` as an array of ``like``'s shape and dtype, refusing
+    a missing, misshapen, non-float or non-finite one."""
+    shape = like.shape
     if name not in keys:
         raise ModelFileError(f"{str(path)!r} lacks the tensor {name!r} that its config requires.")
-    array = f.get_tensor(name)
-    if array.shape != tuple(shape):
+    # Shape and type come from the header: checked before the data is read.
+    view = f.get_slice(name)
+    if tuple(view.get_shape()) != tuple(shape):
         raise ModelFileError(
-            f"{str(path)!r}: tensor {name!r} has shape {array.shape}, "
+            f"{str(path)!r}: tensor {name!r} has shape {tuple(view.get_shape())}, "
             f"but the config implies {tuple(shape)}."
         )
-    if array.dtype.kind != "f" or not np.isfinite(array).all():
+    if view.get_dtype() not in _FLOAT_TENSORS:
         raise ModelFileError(
-            f"{str(path)!r}: tensor {name!r} must hold finite floating-point numbers "
-            f"(dtype {array.dtype})."
+            f"{str(path)!r}: tensor {name!r} must hold floating-point numbers "
+            f"(float16, float32 or float64); it holds {view.get_dtype()}."
+        )
+    stored = f.get_tensor(name)
+    # Converted first and checked after: a float64 value beyond float32's
+    # range becomes inf here and is refused; a tiny one rightly becomes 0.
+    with np.errstate(all="ignore"):
+        array = stored.astype(like.dtype, copy=False)
+    if not np.isfinite(array).all():
+        raise ModelFileError(
+            f"{str(path)!r}: tensor {name!r} must hold finite numbers that fit "
+            f"{like.dtype} (it is {stored.dtype})."
         )
     return array
