@@ -166,8 +166,9 @@ class Checkpointer(Callback):
         model = self.model
         tensors, optimizer_state, rng_state = read_arrays(self.path, model, state)
         # Everything is checked: only now does the model change.
-        for param, value in zip(model.params, tensors, strict=True):
-            param[...] = value
+        arrays = [a for layer in model.layers for _, a in saving._layer_arrays(layer)]
+        for array, value in zip(arrays, tensors, strict=True):
+            array[...] = value
         if optimizer_state is not None:
             model.optimizer.set_state(optimizer_state)
         if state["learning_rate"] is not None and isinstance(

@@ -117,9 +117,9 @@ def read_arrays(path, model, state):
         metadata = f.metadata() or {}
         keys = set(f.keys())
         tensors = [
-            saving._tensor(f, keys, f"layers.{i}.{name}", param.shape, path)
+            saving._tensor(f, keys, f"layers.{i}.{name}", param, path)
             for i, layer in enumerate(model.layers)
-            for name, param in zip(layer.param_names, layer.params, strict=True)
+            for name, param in saving._layer_arrays(layer)
         ]
         optimizer_state = saving.optimizer_state(model, metadata, f, keys, path)
         rng_state = saving._json(metadata, "rng_state", path)
