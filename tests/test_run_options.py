@@ -37,6 +37,12 @@ def test_batch_norm_layers():
     assert not model.layers[0].use_bias
 
 
+def test_kernel_initializer():
+    model = build_model(resolve_config(overrides={"layers": "8",
+                                                  "kernel_initializer": "he_normal"}), 3)
+    assert {type(layer.kernel_initializer).__name__ for layer in model.layers} == {"HeNormal"}
+
+
 def test_defaults_build_the_plain_network():
     model = build_model(resolve_config(overrides={"layers": "4"}), 2)
     assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dense"]
@@ -56,6 +62,7 @@ def test_defaults_build_the_plain_network():
     ({"input_dropout": -0.1}, "input_dropout"),
     ({"max_norm": -1}, "max_norm must be at least 0"),
     ({"split_seed": -1}, "split_seed must be at least 0"),
+    ({"kernel_initializer": "glorot"}, "kernel_initializer: Unknown initializer"),
 ])
 def test_bad_values_are_config_errors(values, match):
     with pytest.raises(ConfigError, match=match):

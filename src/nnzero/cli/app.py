@@ -72,6 +72,8 @@ _TRAIN_OPTIONS = [
     ("--layers", str, "Hidden-layer sizes, comma-separated (default 128,64)."),
     ("--activation", str, "Hidden activation: relu, tanh, sigmoid, leaky_relu, elu... "
                           "(default relu)."),
+    ("--kernel-initializer", str, "How every kernel is drawn: glorot_uniform (default), "
+                                  "he_normal, lecun_normal, scaled_normal..."),
     ("--output-activation", str, "Output activation (default auto: softmax, or sigmoid for "
                                  "binary_crossentropy)."),
     ("--loss", str, "sparse_categorical_crossentropy (default), categorical_crossentropy, "

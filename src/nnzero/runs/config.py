@@ -59,6 +59,7 @@ DEFAULTS = {
     "split_seed": None,  # seed of the validation split (default: seed)
     "layers": [128, 64],
     "activation": "relu",
+    "kernel_initializer": "glorot_uniform",
     "output_activation": "auto",
     "loss": "sparse_categorical_crossentropy",
     "optimizer": "adam",
@@ -200,7 +201,8 @@ def _check(config: dict) -> dict:
                 f"{', '.join(DATASETS)} (or csv = FILE with target = COLUMN)."
             )
     c["layers"] = _layers(c["layers"])
-    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
+    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule",
+                "kernel_initializer"):
         c[key] = _string(c, key).lower()
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
@@ -252,11 +254,12 @@ def _check(config: dict) -> dict:
 
 
 def _check_names(c) -> None:
-    """Unknown activation, loss or optimizer names fail now, not after loading data."""
-    from .. import activations, losses, optimizers
+    """Unknown activation, loss, optimizer or initializer names fail now, not after
+    loading data."""
+    from .. import activations, initializers, losses, optimizers
 
     lookups = [("activation", activations.get), ("loss", losses.get),
-               ("optimizer", optimizers.get)]
+               ("optimizer", optimizers.get), ("kernel_initializer", initializers.get)]
     if c["output_activation"] != "auto":
         lookups.append(("output_activation", activations.get))
     for key, get in lookups:

@@ -101,7 +101,8 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         output_activation = "sigmoid" if binary else "softmax"
     if config.get("label_smoothing"):
         loss = type(loss)(label_smoothing=config["label_smoothing"])
-    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None}
+    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None,
+             "kernel_initializer": config.get("kernel_initializer", "glorot_uniform")}
     if config.get("max_norm"):
         dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
     layers = [nz.layers.Dropout(config["input_dropout"])] if config.get("input_dropout") else []
