@@ -101,7 +101,7 @@ def test_results_table_from_metrics(tmp_path):
     reproduce = _module("reproduce")
     runs, docs = tmp_path / "runs", tmp_path / "docs"
     one = {"test_accuracy": 0.98765, "train_accuracy": 0.99, "val_accuracy": None,
-           "train_seconds": 75.2, "seed": 0}
+           "train_seconds": 75.2, "train_cpu_seconds": 140.0, "seed": 0}
     _write(runs / "tutorial_000" / "metrics.json", one)
     (runs / "tutorial_000" / "history.png").write_bytes(b"png")
     _write(runs / "tutorial_003" / "metrics.json", {"seeds": [0, 1], "runs": [
@@ -109,7 +109,8 @@ def test_results_table_from_metrics(tmp_path):
         {"seed": 1, "test_accuracy": 0.96, "val_accuracy": 0.962, "train_seconds": 40.0}]})
     _write(runs / "fashion_mlp" / "metrics.json", {"skipped": "no fashion-mnist files"})
     text = reproduce.results_markdown(runs, docs)
-    assert "| 98.77 % (train 99.00 %) | 0 | 1 min 15 s | [history](results/" in text
+    assert ("| 98.77 % (train 99.00 %) | 0 | 1 min 15 s [CPU 2 min 20 s] | "
+            "[history](results/") in text
     assert "validation 95.10 %-96.20 % over 2 seeds (test 95.00 %-96.00 %)" in text
     assert "1 min 10 s (35.0 s each)" in text
     assert "skipped: no fashion-mnist files" in text

@@ -170,7 +170,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     say(f"Network {layer_sizes}, {config['optimizer']}, {config['epochs']} epochs, "
         f"batch {config['batch_size']}")
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
         # A diverging run overflows; fit stops it, and the reason is logged
         # below and kept in metrics.json rather than warned about.
@@ -181,6 +181,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
                                            else callbacks),
                             verbose=0)
     train_seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     # After a diverged run the weights may overflow; the nan loss says so.
     with np.errstate(over="ignore", invalid="ignore"):
         scores = model.evaluate(data.x_test, encode(data.y_test))
@@ -194,6 +195,9 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     rate = model.optimizer.learning_rate
     resolved = dict(config, learning_rate=float(getattr(rate, "initial_learning_rate", rate)))
     metrics = _metrics(model, history, scores, train_seconds, resolved, data)
+    # CPU time of every thread: unlike the wall time, it barely grows when other
+    # programs share the machine, so runs on a busy machine stay comparable.
+    metrics["train_cpu_seconds"] = round(cpu_seconds, 4)
     _write_json(out / "metrics.json", metrics)
     _write_json(out / "history.json", history.history)
     _write_history_csv(out / "history.csv", history.history)
