@@ -111,7 +111,9 @@ def load_toml(path) -> dict:
         raise ConfigError(f"Config file {str(path)!r} does not exist.") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"Config file {str(path)!r} cannot be read: {err}") from None
-    except tomllib.TOMLDecodeError as err:
+    except (ValueError, RecursionError) as err:
+        # TOMLDecodeError is a ValueError, as are integers of more digits than
+        # Python converts; deeply nested arrays or tables exhaust the recursion.
         raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {err}") from None
     return {key.replace("-", "_"): value for key, value in table.items()}
 
