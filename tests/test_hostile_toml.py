@@ -28,10 +28,9 @@ def toml_value(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        return repr(value).replace("inf", "inf") if math.isfinite(value) else (
-            "inf" if value > 0 else "-inf")
+        # Python's repr of a finite float is valid TOML; TOML spells the rest
+        # nan, inf and -inf.
+        return repr(value) if math.isfinite(value) else str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (datetime.date, datetime.time)):
