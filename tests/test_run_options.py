@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 import nnzero as nz
-from nnzero.runs import ConfigError, build_model, load_run_data, load_toml, resolve_config
+from nnzero.runs import (
+    ConfigError,
+    build_model,
+    load_run_data,
+    load_toml,
+    resolve_config,
+    to_toml,
+)
 from nnzero.runs.train import train_run
 
 OPTIONS = {"layers": "16,8", "input_dropout": 0.2, "dropout": 0.5, "max_norm": 3.0,
@@ -41,6 +48,20 @@ def test_kernel_initializer():
     model = build_model(resolve_config(overrides={"layers": "8",
                                                   "kernel_initializer": "he_normal"}), 3)
     assert {type(layer.kernel_initializer).__name__ for layer in model.layers} == {"HeNormal"}
+
+
+def test_kernel_initializer_table_round_trips_through_toml(tmp_path):
+    table = {"name": "variance_scaling", "scale": 16.0, "mode": "fan_avg",
+             "distribution": "uniform"}
+    config = resolve_config(overrides={"layers": "8", "kernel_initializer": table})
+    (tmp_path / "run.toml").write_text(to_toml(config))
+    again = resolve_config(load_toml(tmp_path / "run.toml"))
+    assert again["kernel_initializer"] == table
+    init = build_model(again, 3).layers[0].kernel_initializer
+    assert (init.scale, init.mode, init.distribution) == (16.0, "fan_avg", "uniform")
+    with pytest.raises(ConfigError, match="kernel_initializer"):
+        resolve_config(overrides={"kernel_initializer": {"name": "variance_scaling",
+                                                         "mode": "fan"}})
 
 
 def test_defaults_build_the_plain_network():
@@ -93,3 +114,16 @@ def test_cosine_run_writes_a_config_that_runs_again(tmp_path):
     again = resolve_config(saved, {"out": str(tmp_path / "b")})
     assert train_run(again, plots=False, log=None).metrics["test_accuracy"] == (
         result.metrics["test_accuracy"])
+
+
+def test_variance_scaling_initializer():
+    import numpy as np
+
+    init = nz.initializers.VarianceScaling(16.0, mode="fan_avg", distribution="uniform")
+    w = init((600, 200), np.random.default_rng(0), np.float64)
+    assert w.var() == pytest.approx(16.0 / 400, rel=0.02)
+    assert nz.initializers.get(init.get_config()).get_config() == init.get_config()
+    normal = nz.initializers.VarianceScaling(2.0)((500, 100), np.random.default_rng(1))
+    assert normal.var() == pytest.approx(2.0 / 500, rel=0.03)
+    with pytest.raises(nz.InvalidArgumentError, match="distribution"):
+        nz.initializers.VarianceScaling(distribution="truncated")

@@ -174,8 +174,13 @@ def to_toml(config: dict) -> str:
     for key, value in config.items():
         if value is None:
             continue
-        # JSON's strings, numbers, booleans and flat lists are valid TOML.
-        lines.append(f"{key} = {json.dumps(value)}")
+        # JSON's strings, numbers, booleans and flat lists are valid TOML; a
+        # table of such values becomes an inline table.
+        if isinstance(value, dict):
+            items = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
+            lines.append(f"{key} = {{ {items} }}")
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -203,9 +208,11 @@ def _check(config: dict) -> dict:
                 f"{', '.join(DATASETS)} (or csv = FILE with target = COLUMN)."
             )
     c["layers"] = _layers(c["layers"])
-    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule",
-                "kernel_initializer"):
+    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
         c[key] = _string(c, key).lower()
+    # A name, or a table of settings such as {name = "variance_scaling", scale = 16.0}.
+    if not isinstance(c["kernel_initializer"], dict):
+        c["kernel_initializer"] = _string(c, "kernel_initializer").lower()
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
                      ("warmup", 0)):
