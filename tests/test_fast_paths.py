@@ -182,3 +182,50 @@ def test_an_optimizer_overriding_update_step_is_called_per_parameter():
     x, y = np.random.default_rng(0).normal(size=(4, 3)), np.arange(4) % 2
     model.fit(x, y, epochs=1, batch_size=4, verbose=0)
     assert calls == [0, 1, 2, 3]
+
+
+# -- one BLAS thread for small products -----------------------------------------------------
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_small_products_train_on_one_blas_thread_and_the_pool_is_restored():
+    seen = []
+
+    class Spy(nz.callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen.append(max(_blas_threads().values()))
+
+    before = _blas_threads()
+    model = nz.Sequential([Dense(4, activation="tanh"), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).normal(size=(8, 3)), np.arange(8) % 2
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, callbacks=[Spy()])
+    assert seen == [1, 1]
+    assert _blas_threads() == before
+
+
+def test_the_thread_choice_does_not_change_the_result(monkeypatch):
+    """Products split over threads give the same bits as on one thread."""
+    import nnzero.threads
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(256, 200)), rng.integers(0, 3, size=256)
+
+    def train():
+        model = nz.Sequential([Dense(300, activation="relu"), Dense(3, activation="softmax")],
+                              seed=0, dtype="float64")
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=2, batch_size=64, verbose=0)
+        return model.get_weights()
+
+    monkeypatch.setattr(nnzero.threads, "SMALL_PRODUCT", 0)  # the BLAS decides
+    pooled = train()
+    monkeypatch.setattr(nnzero.threads, "SMALL_PRODUCT", 1 << 40)  # always one thread
+    single = train()
+    for a, b in zip(pooled, single, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -12,6 +12,7 @@ from ..activations import Sigmoid, Softmax
 from ..errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from ..metrics import get as get_metric
 from ..metrics import predicted_classes
+from ..threads import largest_product, threads_for_products
 from . import saving, training
 
 _PREDICT_BATCH = 4096  # bounds memory when predicting on large sets
@@ -228,9 +229,10 @@ class Sequential:
         logits when the loss was compiled with ``from_logits=True``)."""
         x = self._check_x(x)
         step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
-        if len(x) <= step:
-            return self._forward(x)
-        return np.concatenate([self._forward(x[i : i + step]) for i in range(0, len(x), step)])
+        with threads_for_products(largest_product(self, min(step, len(x)))):
+            if len(x) <= step:
+                return self._forward(x)
+            return np.concatenate([self._forward(x[i : i + step]) for i in range(0, len(x), step)])
 
     def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities, applying the loss's activation to logits if needed."""
@@ -254,7 +256,8 @@ class Sequential:
         weights = training.check_sample_weight(sample_weight, len(x))
         if not self.built:
             self.build(x.shape[1:])
-        return training.evaluate_arrays(self, x, y, weights, step)
+        with threads_for_products(largest_product(self, min(step, len(x)))):
+            return training.evaluate_arrays(self, x, y, weights, step)
 
     # -- training ---------------------------------------------------------------
     def fit(

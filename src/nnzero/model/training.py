@@ -15,6 +15,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError, NonFiniteLossWarning
+from ..threads import largest_product, threads_for_products
 from .callbacks import Callback, CallbackList, History, ModelCheckpoint
 from .checkpoint import Checkpointer, interruptible
 
@@ -188,7 +189,8 @@ def fit(
     ) else None
     # Underflow to zero is the right result wherever it happens in training
     # (exp of a very negative logit, the square of a tiny gradient).
-    with np.errstate(under="ignore"), interruptible(checkpointer):
+    small = threads_for_products(largest_product(model, batch_size))
+    with np.errstate(under="ignore"), interruptible(checkpointer), small:
         for epoch in range(first_epoch, epochs):
             partial = None if checkpointer is None else checkpointer.begin_epoch(epoch)
             callback_list.on_epoch_begin(epoch)
