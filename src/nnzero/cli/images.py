@@ -43,7 +43,8 @@ class ImageError(InvalidArgumentError):
 def open_image(path, max_pixels: int = MAX_PIXELS):
     """Open an image file with Pillow, refusing anything over ``max_pixels``.
 
-    Returns a fully loaded ``PIL.Image.Image``.
+    Returns a fully loaded ``PIL.Image.Image``, turned upright as its EXIF
+    orientation says, that needs the file no longer.
 
     Example
     -------
@@ -53,22 +54,25 @@ def open_image(path, max_pixels: int = MAX_PIXELS):
     ...
     nnzero.cli.images.ImageError: Cannot read image '/nonexistent.png': ...
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     where = os.fspath(path)
     try:
-        with warnings.catch_warnings():
+        # The file is ours to open and close: Pillow leaves a file it opened
+        # itself open when a plugin or its size check fails.
+        with open(where, "rb") as handle, warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; make that an error too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(where)
+            image = Image.open(handle)
             width, height = image.size
             if width * height > max_pixels:
-                image.close()
                 raise ImageError(
                     f"Image {where!r} is {width}x{height} pixels, more than the "
                     f"{max_pixels:,} this command opens."
                 )
-            image.load()
+            # Decoded and turned upright while the file is open: the result
+            # needs it no longer (a GIF's or TIFF's frames would).
+            return ImageOps.exif_transpose(image)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
@@ -77,7 +81,6 @@ def open_image(path, max_pixels: int = MAX_PIXELS):
         raise ImageError(f"{where!r} is not an image Pillow can read.") from None
     except (OSError, ValueError, SyntaxError) as err:
         raise ImageError(f"Cannot read image {where!r}: {err}") from None
-    return image
 
 
 def image_to_input(image, side: int = 28, box: int | None = None) -> np.ndarray:
