@@ -1,7 +1,9 @@
 # Set-up, demo and checks for nnzero. Needs only python3 (with pip) on the PATH.
 #
 #   make demo   create .venv if needed, then train the MNIST demo
-#   make test   create .venv if needed, then run the tests
+#   make test   create .venv if needed, then run the tests (with CI set, also
+#               the long fuzz run)
+#   make fuzz   the parser fuzz tests' long run alone
 #   make lint   ruff over the whole tree
 #   make reproduce  train every config in examples/ and rebuild docs/results.md
 #   make clean  remove .venv, build outputs and caches
@@ -28,7 +30,7 @@ else
 PYTEST_MARK :=
 endif
 
-.PHONY: venv demo test lint reproduce clean
+.PHONY: venv demo test fuzz lint reproduce clean
 
 venv: $(STAMP)
 
@@ -50,6 +52,14 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_MARK) $(PYTEST_ARGS)
+ifneq ($(strip $(CI)),)
+	$(MAKE) fuzz
+endif
+
+# The parser fuzz tests' long run: 2,000 examples per property instead of the
+# default suite's 200 (a few minutes). `make test` runs it when CI is set.
+fuzz: venv
+	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
