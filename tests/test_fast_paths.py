@@ -229,3 +229,122 @@ def test_the_thread_choice_does_not_change_the_result(monkeypatch):
     single = train()
     for a, b in zip(pooled, single, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- batches: gathered per batch in memory, a window of blocks at a time from a memmap ----
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 7])
+def test_gathered_batches_equal_slices_of_one_shuffled_copy(batch_size):
+    from nnzero.model.batching import EpochBatches
+
+    rng = np.random.default_rng(0)
+    x, y, w = rng.normal(size=(20, 3)), rng.integers(0, 4, size=20), rng.random(20)
+    batches = EpochBatches(np.random.default_rng(5), x, y, w, batch_size, shuffle=True)
+    order = np.random.default_rng(5).permutation(20)  # what one shuffled copy would use
+    xs, ys, ws = x[order], y[order], w[order]
+    for start in range(0, 20, batch_size):
+        stop = min(start + batch_size, 20)
+        xb, yb, wb = batches.get(start, stop)
+        np.testing.assert_array_equal(xb, xs[start:stop])
+        np.testing.assert_array_equal(yb, ys[start:stop])
+        np.testing.assert_array_equal(wb, ws[start:stop])
+
+
+def _memmap(tmp_path, x, mode="r"):
+    path = tmp_path / "x.bin"
+    x.tofile(path)
+    return np.memmap(path, dtype=x.dtype, mode=mode, shape=x.shape)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 512 bytes, so a small file spans many blocks and windows."""
+    import nnzero._chunks
+
+    monkeypatch.setattr(nnzero._chunks, "BLOCK_BYTES", 512)
+
+
+def _trained(x, y, **fit):
+    model = nz.Sequential([Dense(5, activation="relu"), Dense(3, activation="softmax")],
+                          seed=0, dtype="float64")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, **fit)
+    return model.get_weights()
+
+
+def test_memmap_training_without_shuffling_equals_in_memory_training(tmp_path, small_blocks):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(90, 6)), rng.integers(0, 3, size=90)
+    mapped = _trained(_memmap(tmp_path, x), y, shuffle=False)
+    for a, b in zip(mapped, _trained(x, y, shuffle=False), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_memmap_epoch_visits_every_row_once_in_windows_of_blocks(tmp_path, small_blocks):
+    from nnzero._chunks import rows_per_block
+    from nnzero.model.batching import WINDOW_BLOCKS, EpochBatches
+
+    n, batch = 203, 4
+    x = np.repeat(np.arange(n, dtype=np.float64)[:, None], 8, axis=1)  # row i holds i
+    mapped = _memmap(tmp_path, x)
+    block = rows_per_block(mapped, multiple=batch)
+    rng = np.random.default_rng(1)
+    batches = EpochBatches(rng, mapped, np.arange(n), None, batch, shuffle=True)
+    state = rng.bit_generator.state  # every draw is made before the first batch
+    seen = []
+    for start in range(0, n, batch):
+        xb, yb, _ = batches.get(start, min(start + batch, n))
+        np.testing.assert_array_equal(xb[:, 0], yb)  # each x row travels with its y
+        seen.extend(yb.tolist())
+    assert sorted(seen) == list(range(n))
+    window = block * WINDOW_BLOCKS
+    for start in range(0, n, window):  # a window mixes rows of at most WINDOW_BLOCKS blocks
+        assert len({row // block for row in seen[start : start + window]}) <= WINDOW_BLOCKS
+    assert seen != list(range(n))
+    assert rng.bit_generator.state == state
+
+
+def test_fit_on_a_memmap_trains(tmp_path, small_blocks):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = nz.Sequential([Dense(8, activation="relu"), Dense(2, activation="softmax")], seed=0)
+    model.compile(optimizer=nz.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(_memmap(tmp_path, x), y, epochs=20, batch_size=8, verbose=0)
+    assert history.history["accuracy"][-1] > 0.9
+
+
+def test_all_finite_block_by_block(tmp_path, small_blocks):
+    from nnzero._chunks import all_finite
+
+    x = np.ones((100, 5))
+    assert all_finite(x) and all_finite(_memmap(tmp_path, x))
+    x[97, 2] = np.nan
+    assert not all_finite(x) and not all_finite(_memmap(tmp_path, x))
+    with pytest.raises(nz.InvalidArgumentError, match="NaN or infinite"):
+        model = nz.Sequential([Dense(2)])
+        model.compile(loss="mse")
+        model.fit(_memmap(tmp_path, x), np.zeros((100, 2)), verbose=0)
+
+
+def _resident_kb():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not hasattr(__import__("mmap"), "MADV_DONTNEED"), reason="needs madvise")
+def test_released_blocks_of_a_memmap_leave_resident_memory(tmp_path):
+    from nnzero._chunks import release, row_blocks
+
+    mapped = _memmap(tmp_path, np.ones((8192, 1024), dtype=np.float32))  # 32 MiB
+    before = _resident_kb()
+    for block in row_blocks(mapped):
+        assert block.sum() > 0
+        release(block)
+    assert _resident_kb() - before < 8 * 1024  # far less than the 32 MiB read
+    copy_on_write = _memmap(tmp_path, np.ones((4, 1024), dtype=np.float32), mode="c")
+    copy_on_write[0, 0] = 5.0
+    release(copy_on_write)  # private changes are never dropped
+    assert copy_on_write[0, 0] == 5.0

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._chunks import all_finite
 from .errors import InvalidArgumentError, InvalidTypeError
 
 FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -115,7 +116,7 @@ def as_float_array(x: Any, name: str, dtype: np.dtype, *, min_ndim: int = 2) -> 
         )
     if arr.dtype != dtype:
         arr = arr.astype(dtype)
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):  # block by block: a memmap stays out of memory
         raise InvalidArgumentError(f"`{name}` contains NaN or infinite values.")
     return arr
 

@@ -1,8 +1,9 @@
 """The training loop behind ``Sequential.fit`` and ``evaluate``.
 
 ``fit`` validates every argument first, then loops; nothing inside the loop
-re-checks input. One shuffled copy of the data is made per epoch so that
-each batch is a contiguous slice.
+re-checks input. Batches come from :mod:`.batching`: gathered one at a
+time into a reused buffer, or a window of blocks at a time from a
+memory-mapped file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from .._validation import as_float_array, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError, NonFiniteLossWarning
 from ..threads import largest_product, threads_for_products
+from .batching import EpochBatches
 from .callbacks import Callback, CallbackList, History, ModelCheckpoint
 from .checkpoint import Checkpointer, interruptible
 
@@ -243,10 +245,7 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
     batches a previous run already trained."""
     params = model.params
     snapshot = [p.copy() for p in params]
-    if shuffle:
-        order = model.rng.permutation(len(x))
-        x, y = x[order], y[order]
-        weights = None if weights is None else weights[order]
+    batches = EpochBatches(model.rng, x, y, weights, batch_size, shuffle)
     n = len(x)
     loss_sum = 0.0
     metric_sums = [0.0] * len(model._metric_fns)
@@ -255,8 +254,7 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
         first, loss_sum, metric_sums = resume.skip(model, batch_size)
     for start in range(first, n, batch_size):
         stop = min(start + batch_size, n)
-        xb, yb = x[start:stop], y[start:stop]
-        wb = None if weights is None else weights[start:stop]
+        xb, yb, wb = batches.get(start, stop)
         out, loss_value = train_step(model, xb, yb, wb)
         if not math.isfinite(loss_value):
             if not all(np.isfinite(p).all() for p in params):
