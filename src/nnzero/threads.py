@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 
+import threadpoolctl
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from ._validation import check_int
@@ -52,9 +54,73 @@ def threads_for_products(multiply_adds: int):
     >>> with threads_for_products(10):
     ...     pass  # products of a tiny network here use one BLAS thread
     """
-    if multiply_adds >= SMALL_PRODUCT:
-        return contextlib.nullcontext()
-    return _controller().limit(limits=1, user_api="blas")
+    return _SECTIONS.enter("one" if multiply_adds < SMALL_PRODUCT else "all")
+
+
+class _PoolSections:
+    """Keeps sections that run on one BLAS thread and sections that use the
+    whole pool from overlapping.
+
+    The BLAS pool is one per process, and a product's last bits can depend
+    on how many threads compute it. So while any thread runs under the
+    one-thread limit, a large product elsewhere waits rather than run on one
+    thread, and the other way round; sections of one kind run together, the
+    first in setting the limit and the last out restoring the pool. A
+    section entered inside another on the same thread joins it, so nesting
+    (a callback predicting during fit) cannot deadlock.
+    """
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._active = {"one": 0, "all": 0}
+        self._waiting = {"one": 0, "all": 0}
+        self._limiter = None
+        self._mine = threading.local()
+
+    @contextlib.contextmanager
+    def enter(self, kind):
+        if getattr(self._mine, "kind", None) is not None:
+            yield  # already inside a section on this thread
+            return
+        other = "all" if kind == "one" else "one"
+        with self._changed:
+            self._waiting[kind] += 1
+            # Wait while the other kind runs, and also while it waits behind
+            # sections of this kind, so that neither kind can starve.
+            while self._active[other] or (self._waiting[other] and self._active[kind]):
+                self._changed.wait()
+            self._waiting[kind] -= 1
+            if kind == "one" and not self._active["one"]:
+                _release_blas_control()
+                self._limiter = _controller().limit(limits=1, user_api="blas")
+                _release_blas_control()
+            self._active[kind] += 1
+        self._mine.kind = kind
+        try:
+            yield
+        finally:
+            self._mine.kind = None
+            with self._changed:
+                self._active[kind] -= 1
+                if kind == "one" and not self._active["one"]:
+                    _release_blas_control()
+                    self._limiter.restore_original_limits()
+                    _release_blas_control()
+                    self._limiter = None
+                self._changed.notify_all()
+
+
+_SECTIONS = _PoolSections()
+
+
+def _release_blas_control():
+    # threadpoolctl 3.8+ lets only the thread that first set OpenBLAS's
+    # process-wide pool change it again, ignoring the others silently; the
+    # last section out may be another thread than the first in. The lock
+    # above already keeps nnzero's own changes in order.
+    clear = getattr(threadpoolctl.OpenBLASController, "clear_controlling_thread", None)
+    if clear is not None:
+        clear()
 
 
 def largest_product(model, batch_size: int) -> int:
