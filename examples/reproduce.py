@@ -178,7 +178,9 @@ def results_table(runs_dir: Path, docs: Path, prefix: str = "") -> str:
     rows = []
     for name, spec in RUNS.items():
         path = runs_dir / name / "metrics.json"
-        metrics = json.loads(path.read_text()) if path.is_file() else {"skipped": "not run"}
+        metrics = json.loads(path.read_text()) if path.is_file() else {"not_run": True}
+        for stale in figures.glob(f"{name}_*.png"):  # plots of an earlier run
+            stale.unlink()
         rows.append(_row(name, spec, metrics, runs_dir / name, figures, prefix))
     header = ["Config", "Tutorial's / literature figure", "nnzero (test accuracy unless "
               "stated)", "Seed(s)", "Training time", "Figures"]
@@ -200,8 +202,9 @@ def update_readme(readme: Path, table: str) -> None:
 def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
     examples = "examples/" if prefix else "../examples/"
     config = f"[{name}]({examples}{name}.toml)"
-    if "skipped" in metrics:
-        return [config, spec["reference"], f"skipped: {metrics['skipped']}", "", "", ""]
+    if "skipped" in metrics or "not_run" in metrics:
+        why = f"skipped: {metrics['skipped']}" if "skipped" in metrics else "not run yet"
+        return [config, spec["reference"], why, "", "", ""]
     if "runs" in metrics:  # several seeds
         runs = metrics["runs"]
         val = [r["val_accuracy"] for r in runs]

@@ -104,6 +104,8 @@ def test_results_table_from_metrics(tmp_path):
            "train_seconds": 75.2, "train_cpu_seconds": 140.0, "seed": 0}
     _write(runs / "tutorial_000" / "metrics.json", one)
     (runs / "tutorial_000" / "history.png").write_bytes(b"png")
+    (docs / "results").mkdir(parents=True)
+    (docs / "results" / "mnist_best_history.png").write_bytes(b"old")  # from an earlier run
     _write(runs / "tutorial_003" / "metrics.json", {"seeds": [0, 1], "runs": [
         {"seed": 0, "test_accuracy": 0.95, "val_accuracy": 0.951, "train_seconds": 30.0},
         {"seed": 1, "test_accuracy": 0.96, "val_accuracy": 0.962, "train_seconds": 40.0}]})
@@ -114,8 +116,9 @@ def test_results_table_from_metrics(tmp_path):
     assert "validation 95.10 %-96.20 % over 2 seeds (test 95.00 %-96.00 %)" in text
     assert "1 min 10 s (35.0 s each)" in text
     assert "skipped: no fashion-mnist files" in text
-    assert "skipped: not run" in text  # configs with no metrics at all
+    assert "| not run yet |" in text  # configs with no metrics at all
     assert (docs / "results" / "tutorial_000_history.png").read_bytes() == b"png"
+    assert not (docs / "results" / "mnist_best_history.png").exists()
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- results -->\nold\n<!-- /results -->\nrest\n")
     reproduce.update_readme(readme, reproduce.results_table(runs, docs, prefix="docs/"))
