@@ -348,3 +348,41 @@ def test_released_blocks_of_a_memmap_leave_resident_memory(tmp_path):
     copy_on_write[0, 0] = 5.0
     release(copy_on_write)  # private changes are never dropped
     assert copy_on_write[0, 0] == 5.0
+
+
+def test_one_batch_of_every_sample_skips_the_shuffled_copy():
+    """With batch_size >= n the permutation is drawn but not applied: the
+    result differs from gathering the shuffled batch only in the order of
+    the sums, and the generator's stream is the same."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 5)), rng.integers(0, 3, size=60)
+
+    def model():
+        m = nz.Sequential([Dense(7, activation="tanh"), Dense(3, activation="softmax")],
+                          seed=2, dtype="float64")
+        m.compile(optimizer=nz.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+        return m
+
+    fast = model()
+    fast.fit(x, y, epochs=4, batch_size=None, shuffle=True, verbose=0)
+    ref = model()
+    ref.build((5,))
+    order_rng = np.random.default_rng()
+    order_rng.bit_generator.state = ref.rng.bit_generator.state
+    for _ in range(4):
+        perm = order_rng.permutation(60)
+        ref.fit(x[perm], y[perm], epochs=1, batch_size=None, shuffle=False, verbose=0)
+    for a, b in zip(fast.get_weights(), ref.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert fast.rng.bit_generator.state == order_rng.bit_generator.state
+
+
+def test_the_batch_buffer_is_reused_across_epochs_and_fit_calls():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 4)), rng.integers(0, 2, size=30)
+    model = nz.Sequential([Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    buffer = model._batch_buffer
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    assert model._batch_buffer is buffer

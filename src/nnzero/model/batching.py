@@ -43,19 +43,26 @@ class EpochBatches:
     """Batch ``[start, stop)`` of the epoch's order, via :meth:`get`.
 
     The arrays it returns are only valid until the next call (they may be
-    one reused buffer).
+    one reused buffer). ``buffer``, the :attr:`buffer` of an earlier epoch,
+    is reused when it fits, so that its pages are not faulted in afresh.
     """
 
-    def __init__(self, rng, x, y, weights, batch_size: int, shuffle: bool):
+    def __init__(self, rng, x, y, weights, batch_size: int, shuffle: bool, buffer=None):
         self.x, self.y, self.weights = x, y, weights
         n = len(x)
-        self._buffer = self._window = self._loaded = None
+        self.buffer = buffer
+        self._window = self._loaded = None
         if memmap_of(x) is not None:
             self._plan_windows(rng, n, batch_size, shuffle)
             self.get = self._get_windowed
         else:
             self.order = rng.permutation(n) if shuffle else None
-            self.get = self._get_in_memory if shuffle else self._get_slice
+            # One batch of every sample is the same batch in any order: the
+            # permutation is still drawn (the generator's stream is unchanged)
+            # but not applied, sparing a copy of the whole data set. Only the
+            # order of the sums in the products differs.
+            whole = batch_size >= n
+            self.get = self._get_in_memory if shuffle and not whole else self._get_slice
 
     # -- in memory -------------------------------------------------------------------
     def _get_slice(self, start, stop):
@@ -70,12 +77,17 @@ class EpochBatches:
         return self._gather(self.x, index), self.y[index], self._weights_at(index)
 
     def _gather(self, source, index):
-        size = len(index)
-        if self._buffer is None or len(self._buffer) < size:
-            self._buffer = np.empty((size, *source.shape[1:]), dtype=source.dtype)
+        size, buffer = len(index), self.buffer
+        if (
+            buffer is None
+            or len(buffer) < size
+            or buffer.shape[1:] != source.shape[1:]
+            or buffer.dtype != source.dtype
+        ):
+            buffer = self.buffer = np.empty((size, *source.shape[1:]), dtype=source.dtype)
         # mode="clip" lets take write straight into `out` (the default mode
         # buffers); every index is in range anyway.
-        return np.take(source, index, axis=0, out=self._buffer[:size], mode="clip")
+        return np.take(source, index, axis=0, out=buffer[:size], mode="clip")
 
     def _weights_at(self, index):
         return None if self.weights is None else self.weights[index]

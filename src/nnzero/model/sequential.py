@@ -229,7 +229,10 @@ class Sequential:
         logits when the loss was compiled with ``from_logits=True``)."""
         x = self._check_x(x)
         step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
-        with threads_for_products(largest_product(self, min(step, len(x)))):
+        # A confident output underflows to exactly 0 or 1: the right result.
+        with threads_for_products(largest_product(self, min(step, len(x)))), np.errstate(
+            under="ignore"
+        ):
             if len(x) <= step:
                 return self._forward(x)
             return np.concatenate([self._forward(x[i : i + step]) for i in range(0, len(x), step)])
@@ -238,7 +241,8 @@ class Sequential:
         """Class probabilities, applying the loss's activation to logits if needed."""
         out = self.predict(x, batch_size)
         if self.loss is not None and self.loss.from_logits:
-            out = self.loss.activate(out)
+            with np.errstate(under="ignore"):  # exp of a very negative logit is 0
+                out = self.loss.activate(out)
         return out
 
     def predict_classes(self, x, batch_size: int | None = None) -> np.ndarray:

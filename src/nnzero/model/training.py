@@ -245,7 +245,9 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
     batches a previous run already trained."""
     params = model.params
     snapshot = [p.copy() for p in params]
-    batches = EpochBatches(model.rng, x, y, weights, batch_size, shuffle)
+    # The batch buffer is kept on the model for the next epoch and fit call.
+    buffer = getattr(model, "_batch_buffer", None)
+    batches = EpochBatches(model.rng, x, y, weights, batch_size, shuffle, buffer)
     n = len(x)
     loss_sum = 0.0
     metric_sums = [0.0] * len(model._metric_fns)
@@ -271,6 +273,7 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
             batch_logs = {"batch": batch, "size": size, "loss": loss_value}
             batch_logs.update(zip(model.metric_names, values, strict=True))
             callbacks.on_batch_end(batch, batch_logs)
+    model._batch_buffer = batches.buffer
     logs = {"loss": loss_sum / n}
     logs.update({name: s / n for name, s in zip(model.metric_names, metric_sums, strict=True)})
     return logs
@@ -340,9 +343,11 @@ def evaluate_arrays(model, x, y, weights, batch_size):
         stop = min(start + batch_size, n)
         xb, yb = x[start:stop], y[start:stop]
         wb = None if weights is None else weights[start:stop]
-        out = model._forward(xb)
+        # A confident output underflows to exactly 0 or 1: the right result.
+        with np.errstate(under="ignore"):
+            out = model._forward(xb)
         size = stop - start
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             loss_sum += model.loss.value(yb, out, wb) * size
         for i, fn in enumerate(model._metric_fns):
             metric_sums[i] += fn(yb, out, model.loss) * size
