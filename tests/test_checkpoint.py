@@ -514,3 +514,36 @@ def test_a_plain_model_file_is_not_a_checkpoint(tmp_path, straight):
     straight[0].save(tmp_path / CHECKPOINT_FILE)
     with pytest.raises(nz.ModelFileError, match="missing or malformed 'checkpoint'"):
         fit(make_model(), tmp_path)
+
+
+def test_batch_norm_running_estimates_resume_exactly(tmp_path):
+    def model():
+        m = nz.Sequential([nz.layers.Dense(8, use_bias=False), nz.layers.BatchNormalization(),
+                           nz.layers.Activation("relu"), nz.layers.Dense(3, activation="softmax")],
+                          seed=5)
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        return m
+
+    reference = model()
+    ref_history = fit(reference)
+    with pytest.raises(CrashError):
+        fit(model(), tmp_path, callbacks=[CrashAt(11)])
+    resumed = model()
+    assert_same_run(resumed, reference, fit(resumed, tmp_path), ref_history)
+    for a, b in zip(resumed.layers[1].state, reference.layers[1].state, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_training_from_a_memory_mapped_file_resumes_exactly(tmp_path, straight):
+    x, y = make_data()
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    mapped = np.load(path, mmap_mode="r")
+    with pytest.raises(CrashError):
+        make_model().fit(mapped, y, epochs=EPOCHS, batch_size=BATCH, validation_split=1 / 6,
+                         verbose=0, checkpoint_dir=tmp_path / "c", checkpoint_every=EVERY,
+                         callbacks=[CrashAt(16)])
+    model = make_model()
+    history = model.fit(mapped, y, epochs=EPOCHS, batch_size=BATCH, validation_split=1 / 6,
+                        verbose=0, checkpoint_dir=tmp_path / "c", checkpoint_every=EVERY)
+    assert_same_run(model, straight[0], history, straight[1])
