@@ -386,3 +386,35 @@ def test_the_batch_buffer_is_reused_across_epochs_and_fit_calls():
     buffer = model._batch_buffer
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     assert model._batch_buffer is buffer
+
+
+# -- activations written for speed -----------------------------------------------------------
+
+
+def _extreme(dtype):
+    big = np.finfo(dtype).max
+    z = np.array([-big, -1e4, -100.0, -30.0, -1.0, -1e-8, -0.0, 0.0, 1e-8, 1.0, 30.0, 100.0,
+                  1e4, big, np.inf, -np.inf, np.nan], dtype=dtype)
+    rng = np.random.default_rng(0)
+    return np.concatenate([z, rng.normal(scale=20, size=500).astype(dtype)]).reshape(-1, 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_without_where_is_the_two_branch_formula_bit_for_bit(dtype):
+    z = _extreme(dtype)
+    with np.errstate(all="ignore"):
+        e = np.exp(-np.abs(z))
+        expected = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(dtype)
+        got = nz.activations.get("sigmoid").forward(z)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_backward_as_a_masked_product_equals_where(dtype):
+    z = _extreme(dtype)[np.isfinite(_extreme(dtype))].reshape(-1, 1)
+    grad = np.random.default_rng(1).normal(size=z.shape).astype(dtype)
+    got = nz.activations.get("relu").backward(grad, z, np.maximum(z, 0))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, np.where(z > 0, grad, 0))  # -0.0 == 0.0

@@ -79,9 +79,14 @@ class Sigmoid(Activation):
     """``a = 1 / (1 + exp(-z))``, computed without overflow for any ``z``."""
 
     def forward(self, z):
-        # exp(-|z|) is in (0, 1], so neither branch can overflow.
+        # With e = exp(-|z|) in (0, 1] nothing overflows: a = 1 / (1 + e) for
+        # z >= 0 and e / (1 + e) below. The numerator max(e, z >= 0) is 1 or e
+        # exactly, which picks the branch without np.where (several times slower).
         e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+        a = np.maximum(e, z >= 0)
+        e += 1.0
+        a /= e
+        return a.astype(z.dtype, copy=False)
 
     def derivative(self, z, a):
         return a * (1.0 - a)
@@ -109,7 +114,9 @@ class ReLU(Activation):
         return (z > 0).astype(z.dtype)
 
     def backward(self, grad, z, a):
-        return np.where(z > 0, grad, 0).astype(grad.dtype, copy=False)
+        # A product with the mask: several times faster than np.where. (A
+        # negative gradient at z <= 0 becomes -0.0, which equals 0.)
+        return grad * (z > 0)
 
 
 @register("leaky_relu")
