@@ -208,9 +208,11 @@ def import_torch_safetensors(path, model, strict: bool = True):
     names = _names_for(model, tensors, path, strict)
     updates = []
     for dense, (weight_key, bias_key) in zip(denses, names, strict=True):
-        updates.append((dense.params[0], _array(tensors, weight_key, dense.kernel.T.shape, path).T))
+        kernel = _array(tensors, weight_key, dense.kernel.T.shape, dense.kernel.dtype, path)
+        updates.append((dense.params[0], kernel.T))
         if dense.use_bias:
-            updates.append((dense.params[1], _array(tensors, bias_key, dense.bias.shape, path)))
+            bias = _array(tensors, bias_key, dense.bias.shape, dense.bias.dtype, path)
+            updates.append((dense.params[1], bias))
     # Every tensor was found and checked before any weight changes.
     for param, value in updates:
         param[...] = value
@@ -228,7 +230,8 @@ def _first_width(tensors, path, model) -> tuple[int]:
         )
     weights = sorted((int(m.group(1)), k) for k in tensors if (m := _KEY.match(k))
                      and m.group(2) == "weight")
-    if not weights or tensors[weights[0][1]].ndim != 2:
+    if not weights or tensors[weights[0][1]].ndim != 2 or tensors[weights[0][1]].size == 0:
+        # An empty (0, n) weight holds no data yet would size the input at n.
         raise ModelFileError(f"{str(path)!r} holds no Linear weight to size the model from.")
     return (tensors[weights[0][1]].shape[1],)
 
@@ -257,7 +260,7 @@ def _names_for(model, tensors, path, strict) -> list[tuple[str, str]]:
     return [(f"{i}.weight", f"{i}.bias") for i in indices]
 
 
-def _array(tensors, key, shape, path) -> np.ndarray:
+def _array(tensors, key, shape, dtype, path) -> np.ndarray:
     if key not in tensors:
         raise ModelFileError(f"{str(path)!r} has no tensor {key!r}.")
     array = tensors[key]
@@ -268,6 +271,14 @@ def _array(tensors, key, shape, path) -> np.ndarray:
         )
     if array.dtype.kind != "f":
         raise ModelFileError(f"{str(path)!r}: tensor {key!r} is {array.dtype}, not floating.")
+    # Converted first, checked after: a float64 value beyond float32 becomes inf.
+    with np.errstate(all="ignore"):
+        array = array.astype(dtype, copy=False)
+    if not np.isfinite(array).all():
+        raise ModelFileError(
+            f"{str(path)!r}: tensor {key!r} holds NaN, infinite or (for {dtype}) too large "
+            "values."
+        )
     return array
 
 
