@@ -166,6 +166,14 @@ def test_fewer_epochs_than_the_checkpoint_holds_is_refused(tmp_path):
     assert not model.built
 
 
+def test_a_checkpoint_inside_the_last_epoch_asked_for_is_refused(tmp_path):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(10)])  # checkpoint at epoch 2, batch 2
+    with pytest.raises(nz.InvalidArgumentError,
+                       match=r"trained 1 epochs and 2 batches of the next.*epochs >= 2"):
+        fit(make_model(), tmp_path, epochs=1)
+
+
 def test_a_run_stopped_early_stays_finished(tmp_path):
     def stopper():
         return nz.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)

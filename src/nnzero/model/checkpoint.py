@@ -148,11 +148,14 @@ class Checkpointer(Callback):
             with contextlib.suppress(OSError):
                 leftover.unlink()
         state = read_state(self.path, self._fingerprint, len(model.metric_names))
-        if state["epoch"] > epochs:
+        # Part of an epoch counts: its weights are past the end of the one before.
+        reached = state["epoch"] + (state["batch"] > 0)
+        if reached > epochs:
+            done = f"{state['epoch']} epochs" + (
+                f" and {state['batch']} batches of the next" if state["batch"] else "")
             raise InvalidArgumentError(
-                f"The checkpoint {str(self.path)!r} has trained {state['epoch']} epochs, "
-                f"more than epochs={epochs}. Pass epochs >= {state['epoch']}, or delete it "
-                "to start over."
+                f"The checkpoint {str(self.path)!r} has trained {done}, more than "
+                f"epochs={epochs}. Pass epochs >= {reached}, or delete it to start over."
             )
         self._restored = state
 
@@ -291,8 +294,7 @@ class Checkpointer(Callback):
         self.model.history.interrupted = True
         self.model.history.stopped_reason = (
             f"interrupted (Ctrl-C) after {where}; the checkpoint {str(self.path)!r} holds "
-            "the training state. To resume, call fit again with the same checkpoint_dir "
-            "(nnzero train: --resume)."
+            "the training state. To resume, call fit again with the same checkpoint_dir."
         )
 
 
