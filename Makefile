@@ -5,6 +5,8 @@
 #               the long fuzz run)
 #   make fuzz   the parser fuzz tests' long run alone
 #   make lint   ruff over the whole tree
+#   make bench  time nnzero against PyTorch and scikit-learn (benchmarks/bench.py;
+#               a few minutes); BENCH_ARGS="--quick" for a fast smoke run
 #   make reproduce  train every config in examples/ and rebuild docs/results.md
 #   make clean  remove .venv, build outputs and caches
 #
@@ -30,7 +32,7 @@ else
 PYTEST_MARK :=
 endif
 
-.PHONY: venv demo test fuzz lint reproduce clean
+.PHONY: venv demo test fuzz lint reproduce bench clean
 
 venv: $(STAMP)
 
@@ -49,6 +51,9 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	$(PY) -m nnzero.demo $(DEMO_ARGS)
+
+bench: venv
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_MARK) $(PYTEST_ARGS)
