@@ -418,3 +418,22 @@ def test_relu_backward_as_a_masked_product_equals_where(dtype):
     got = nz.activations.get("relu").backward(grad, z, np.maximum(z, 0))
     assert got.dtype == dtype
     np.testing.assert_array_equal(got, np.where(z > 0, grad, 0))  # -0.0 == 0.0
+
+
+def test_a_deep_copy_of_a_trained_model_trains_like_the_original():
+    """A deep copy turns the flat buffer's views into separate arrays; the
+    copy's optimizer must notice and update those arrays."""
+    import copy
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
+    model = nz.Sequential([Dense(5, activation="relu"), Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    twin = copy.deepcopy(model)
+    before = twin.get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    twin.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(before[0], twin.get_weights()[0])
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -109,4 +109,17 @@ class FlatState:
             and len(grads) == len(self.grads)
             and all(map(operator.is_, params, self.params))
             and all(map(operator.is_, grads, self.grads))
+            and self._still_views()
+        )
+
+    def _still_views(self) -> bool:
+        """The arrays are still views of the flat buffers. (A deep copy keeps
+        the arrays' identities consistent but copies each view on its own.)"""
+        if self.flat is None or not self.params:
+            return True
+        param, grad, state = self.flat
+        return (
+            self.params[0].base is param
+            and self.grads[0].base is grad
+            and all(not a or a[0].base is state[name] for name, a in self.slots.items())
         )
