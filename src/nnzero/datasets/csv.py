@@ -281,7 +281,16 @@ def _convert(rows, names, features, t, labels, path, header_line):
                 "or infinite value rather than a label."
             )
         labels.append(label)
-    return x.astype(np.float32)
+    with np.errstate(over="ignore", under="ignore"):  # checked just below
+        x32 = x.astype(np.float32)
+    if not np.isfinite(x32).all():
+        r, c = np.argwhere(~np.isfinite(x32))[0]
+        line, row = rows[r]
+        raise DataFormatError(
+            f"{path}, line {line}: column {names[features[c]]!r} holds "
+            f"{row[features[c]].strip()!r}, beyond the range of float32."
+        )
+    return x32
 
 
 def _raise_bad_cell(rows, names, features, path):
@@ -317,9 +326,16 @@ def _encode_labels(labels, target_name, encode_labels, path):
         index = {v: i for i, v in enumerate(distinct)}
         names = [_format_number(v) for v in distinct]
         return np.array([index[v] for v in values], dtype=np.int64), names
-    if all(v.is_integer() for v in values):
+    if all(v.is_integer() and -(2**63) <= v < 2**63 for v in values):
         return np.array([int(v) for v in values], dtype=np.int64), None
-    return np.array(values, dtype=np.float32), None
+    with np.errstate(over="ignore", under="ignore"):  # checked just below
+        targets = np.array(values, dtype=np.float32)
+    if not np.isfinite(targets).all():
+        bad = labels[int(np.argmin(np.isfinite(targets)))]
+        raise DataFormatError(
+            f"{path}, column {target_name!r}: label {bad!r} is beyond the range of float32."
+        )
+    return targets, None
 
 
 def _as_float(text: str):
