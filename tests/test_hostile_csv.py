@@ -78,3 +78,24 @@ def test_a_huge_field_is_refused(tmp_path):
     path.write_text('a,label\n"' + "1" * 200_000 + '",1\n')
     with pytest.raises(NNZeroError, match="not valid CSV"):
         load_csv(path, target="label")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("a,b\n1e40,0\n", "'1e40', beyond the range of float32"),
+        ("a,b\n0,9.223372036854776e+18\n0,1.5\n", None),
+        ("a,b\n0,1e40\n0,1.5\n", "label '1e40' is beyond the range of float32"),
+    ],
+    ids=["feature-beyond-float32", "label-beyond-int64", "label-beyond-float32"],
+)
+def test_numbers_beyond_the_result_types(tmp_path, text, match):
+    """Found by fuzzing: these became inf, or an OverflowError."""
+    path = tmp_path / "data.csv"
+    path.write_text(text)
+    if match is None:
+        x, y, names = load_csv(path, target="b")
+        assert y.dtype == np.float32 and names is None and np.isfinite(y).all()
+    else:
+        with pytest.raises(NNZeroError, match=match):
+            load_csv(path, target="b")
