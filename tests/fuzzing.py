@@ -16,12 +16,15 @@ DEPTHS = [pytest.param(FAST, id="200"), pytest.param(DEEP, id="2000", marks=pyte
 
 
 def run(examples: int, strategy, check) -> None:
-    """Call ``check`` on ``examples`` values drawn from ``strategy``.
+    """Call ``check`` on ``examples`` values drawn from ``strategy``, and
+    make sure that many were tried (hypothesis stops early when a strategy
+    runs out of distinct values).
 
     No example database: every property here is a nested function of the
     same name, and a shared database would replay one parser's inputs into
     another.
     """
+    tried = 0
 
     @settings(
         max_examples=examples,
@@ -31,9 +34,12 @@ def run(examples: int, strategy, check) -> None:
     )
     @given(strategy)
     def prop(value):
+        nonlocal tried
+        tried += 1
         check(value)
 
     prop()
+    assert tried >= examples, f"only {tried} of {examples} cases were tried"
 
 
 @st.composite
