@@ -1,94 +1,36 @@
-"""CrashError-safe training: checkpoints, resumption, Ctrl-C and failing writes.
+"""Crash-safe training: checkpoints, resumption and failing writes.
 
 The reference for every resumed run is the same run never interrupted:
-final weights must be bit-identical, and so must the history.
+final weights must be bit-identical, and so must the history. Killed and
+interrupted processes and damaged checkpoints: test_checkpoint_interrupts.py.
 """
 
 import errno
-import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
-import safetensors.numpy
-from safetensors import safe_open
 
 import nnzero as nz
+from checkpoint_helpers import (
+    BATCH,
+    EPOCHS,
+    EVERY,
+    CrashAt,
+    CrashError,
+    assert_same_run,
+    checkpoint_state,
+    fit,
+    make_data,
+    make_model,
+    reference_run,
+)
 from nnzero.model.checkpoint import CHECKPOINT_FILE
 
-EPOCHS, BATCH, EVERY = 4, 8, 3  # 50 training samples: 7 batches per epoch
 
-
-def make_model(optimizer="adam", seed=3):
-    model = nz.Sequential(
-        [
-            nz.layers.Dense(16, activation="relu"),
-            nz.layers.Dropout(0.3),
-            nz.layers.Dense(3, activation="softmax"),
-        ],
-        seed=seed,
-    )
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
-
-
-def make_data():
-    rng = np.random.default_rng(0)
-    return rng.normal(size=(60, 5)), rng.integers(0, 3, 60)
-
-
-def fit(model, directory=None, callbacks=None, epochs=EPOCHS, **options):
-    x, y = make_data()
-    if directory is not None:
-        options.setdefault("checkpoint_every", EVERY)
-    options.setdefault("verbose", 0)
-    return model.fit(x, y, epochs=epochs, batch_size=BATCH, validation_split=1 / 6,
-                     callbacks=callbacks, checkpoint_dir=directory, **options)
-
-
-class CrashError(Exception):
-    pass
-
-
-class CrashAt(nz.callbacks.Callback):
-    """Dies after ``step`` batches, before that batch's checkpoint is written."""
-
-    def __init__(self, step):
-        self.step, self.seen = step, 0
-
-    def on_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.step:
-            raise CrashError
-
-
-def without_times(history):
-    return {k: v for k, v in history.history.items() if k != "epoch_time"}
-
-
-def assert_same_run(a, b, history_a, history_b):
-    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
-        np.testing.assert_array_equal(wa, wb)
-    assert without_times(history_a) == without_times(history_b)
-    assert history_a.epoch == history_b.epoch
-    assert a.optimizer.iterations == b.optimizer.iterations
-
-
-def checkpoint_state(directory):
-    with safe_open(str(directory / CHECKPOINT_FILE), framework="numpy") as f:
-        return json.loads(f.metadata()["checkpoint"])
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def straight():
-    model = make_model()
-    history = fit(model)
-    return model, history
+    return reference_run()
 
 
 @pytest.mark.parametrize("step", [1, 3, 5, 7, 8, 13, 14, 20, 27])
@@ -337,191 +279,6 @@ class _FailingFile:
 
     def __exit__(self, *exc):
         self.real.close()
-
-
-# -- killed and interrupted processes ------------------------------------------------------
-
-CHILD = textwrap.dedent(
-    """
-    import os, signal, sys, time
-    sys.path.insert(0, {tests!r})
-    import nnzero as nz
-    from test_checkpoint import fit, make_model
-
-    class Stop(nz.callbacks.Callback):
-        seen = 0
-        def on_batch_end(self, batch, logs=None):
-            self.seen += 1
-            if self.seen == {step}:
-                if {signal_name!r} == "SIGKILL":
-                    print("ready", flush=True)
-                    time.sleep(60)  # the parent kills us here, mid-epoch
-                else:
-                    os.kill(os.getpid(), signal.{signal_name})
-
-    history = fit(make_model(), {directory!r}, callbacks=[Stop()], verbose=1)
-    print("returned", len(history.epoch), history.interrupted, flush=True)
-    print(history.stopped_reason, flush=True)
-    """
-)
-
-
-def run_child(tmp_path, step, signal_name):
-    script = tmp_path / "child.py"
-    directory = tmp_path / "ckpt"
-    script.write_text(CHILD.format(tests=os.path.dirname(__file__), step=step,
-                                   signal_name=signal_name, directory=str(directory)))
-    return subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True), directory
-
-
-def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path, straight):
-    child, directory = run_child(tmp_path, 12, "SIGKILL")
-    try:
-        lines = iter(child.stdout.readline, "")
-        assert "ready\n" in lines, "the child ended before step 12"
-    finally:
-        child.kill()  # SIGKILL
-        child.wait(timeout=60)
-    assert child.returncode == -signal.SIGKILL
-    state = checkpoint_state(directory)
-    assert (state["epoch"], state["batch"]) == (1, 2)  # step 9 of 7-batch epochs
-    model = make_model()
-    assert_same_run(model, straight[0], fit(model, directory), straight[1])
-
-
-def test_sigint_finishes_the_batch_writes_a_checkpoint_and_returns(tmp_path, straight):
-    child, directory = run_child(tmp_path, 10, "SIGINT")
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    lines = out.splitlines()
-    assert lines[-2] == "returned 1 True"
-    assert "interrupted (Ctrl-C) after epoch 2, batch 3" in lines[-1]
-    assert "call fit again with the same checkpoint_dir" in lines[-1]
-    assert "Stopped: interrupted" in out
-    state = checkpoint_state(directory)
-    assert (state["epoch"], state["batch"]) == (1, 3)
-    model = make_model()
-    assert_same_run(model, straight[0], fit(model, directory), straight[1])
-
-
-class SendSigint(nz.callbacks.Callback):
-    def __init__(self, step, times=1):
-        self.step, self.times, self.seen = step, times, 0
-
-    def on_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.step:
-            for _ in range(self.times):
-                os.kill(os.getpid(), signal.SIGINT)
-
-
-@pytest.fixture
-def default_sigint():
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
-def test_sigint_in_process_returns_history_and_restores_the_handler(tmp_path, straight,
-                                                                    default_sigint):
-    history = fit(make_model(), tmp_path, callbacks=[SendSigint(7)])
-    assert history.interrupted and len(history.epoch) == 1  # the last batch of epoch 1
-    assert "after epoch 1;" in history.stopped_reason
-    assert checkpoint_state(tmp_path)["batch"] == 0
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    model = make_model()
-    history = fit(model, tmp_path)
-    assert not history.interrupted
-    assert_same_run(model, straight[0], history, straight[1])
-
-
-def test_second_sigint_interrupts_at_once(tmp_path, default_sigint):
-    with pytest.raises(KeyboardInterrupt):
-        fit(make_model(), tmp_path, callbacks=[SendSigint(2, times=2)])
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
-def test_sigint_without_checkpoints_is_a_keyboard_interrupt(default_sigint):
-    with pytest.raises(KeyboardInterrupt):
-        fit(make_model(), callbacks=[SendSigint(2)])
-
-
-# -- damaged checkpoints ----------------------------------------------------------------
-
-
-def rewrite_state(directory, change):
-    path = directory / CHECKPOINT_FILE
-    with safe_open(str(path), framework="numpy") as f:
-        metadata = dict(f.metadata())
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    state = json.loads(metadata["checkpoint"])
-    change(state, metadata, tensors)
-    metadata["checkpoint"] = json.dumps(state)
-    path.write_bytes(safetensors.numpy.save(tensors, metadata=metadata))
-
-
-def _set(key, value):
-    def change(state, metadata, tensors):
-        state[key] = value
-
-    return change
-
-
-def _set_partial(key, value):
-    def change(state, metadata, tensors):
-        state["partial"][key] = value
-
-    return change
-
-
-def _drop_tensor(state, metadata, tensors):
-    del tensors["layers.0.kernel"]
-
-
-def _bad_rng(state, metadata, tensors):
-    metadata["rng_state"] = json.dumps({"bit_generator": "PCG64", "state": {"state": -1}})
-
-
-@pytest.mark.parametrize(
-    ("change", "match"),
-    [
-        (_set("version", 99), "state version 99"),
-        (_set("epoch", -1), "epoch -1"),
-        (_set("batch", "3"), "batch '3'"),
-        (_set("history", []), "no history"),
-        (_set("history", {"loss": 1.0}), "must be lists"),
-        (_set("batch", 0), "disagree"),
-        (_set("partial", [1, 2]), "partial-epoch"),
-        (_set_partial("metric_sums", ["x"]), "partial-epoch"),
-        (_set_partial("epoch_rng_state", None), "partial-epoch"),
-        (_set_partial("metric_sums", [1.0, 2.0]), "metric sums"),
-        (_set("learning_rate", -0.1), "learning_rate"),
-        (_set("stopped_reason", 5), "stopped_reason"),
-        (_set("fingerprint", None), "no valid run description"),
-        (_drop_tensor, "lacks the tensor 'layers.0.kernel'"),
-        (_bad_rng, "invalid rng_state"),
-    ],
-)
-def test_damaged_checkpoint_is_a_model_file_error(tmp_path, change, match):
-    with pytest.raises(CrashError):
-        fit(make_model(), tmp_path, callbacks=[CrashAt(5)])
-    rewrite_state(tmp_path, change)
-    with pytest.raises(nz.ModelFileError, match=match):
-        fit(make_model(), tmp_path)
-
-
-@pytest.mark.parametrize("content", [b"", b"garbage" * 10, b"\xff" * 8 + b"{}"])
-def test_unreadable_checkpoint_is_a_model_file_error(tmp_path, content):
-    (tmp_path / CHECKPOINT_FILE).write_bytes(content)
-    with pytest.raises(nz.ModelFileError, match="unreadable.*delete it"):
-        fit(make_model(), tmp_path)
-
-
-def test_a_plain_model_file_is_not_a_checkpoint(tmp_path, straight):
-    straight[0].save(tmp_path / CHECKPOINT_FILE)
-    with pytest.raises(nz.ModelFileError, match="missing or malformed 'checkpoint'"):
-        fit(make_model(), tmp_path)
 
 
 def test_batch_norm_running_estimates_resume_exactly(tmp_path):
