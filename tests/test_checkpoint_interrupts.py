@@ -212,3 +212,23 @@ def test_a_plain_model_file_is_not_a_checkpoint(tmp_path, straight):
     straight[0].save(tmp_path / CHECKPOINT_FILE)
     with pytest.raises(nz.ModelFileError, match="missing or malformed 'checkpoint'"):
         fit(make_model(), tmp_path)
+
+
+def test_invalid_epoch_start_generator_state_is_a_model_file_error(tmp_path):
+    with pytest.raises(CrashError):
+        fit(make_model(), tmp_path, callbacks=[CrashAt(5)])
+    rewrite_state(tmp_path, _set_partial("epoch_rng_state", {"bit_generator": "MT19937"}))
+    with pytest.raises(nz.ModelFileError, match="invalid epoch_rng_state"):
+        fit(make_model(), tmp_path)
+
+
+class _Note(nz.callbacks.Callback):
+    """Keeps something in the history that JSON cannot hold."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.history.history["note"] = [object()]
+
+
+def test_a_log_value_that_json_cannot_hold_is_a_clear_type_error(tmp_path):
+    with pytest.raises(TypeError, match="object cannot be stored in a checkpoint"):
+        fit(make_model(), tmp_path, callbacks=[_Note()])

@@ -191,3 +191,23 @@ def test_more_dimensions_than_numpy_allows(tmp_path):
     path = write_bytes(tmp_path / "f", b"\x00\x00\x08\x41" + bytes(4 * 65))
     with pytest.raises(DataFormatError, match="65 dimensions; at most 32"):
         read_idx(path)
+
+
+@pytest.mark.parametrize(
+    ("role", "array", "match"),
+    [
+        ("train_labels", np.array([0, -1, 2], np.int8), "labels must be non-negative integers"),
+        ("test_labels", np.array([0.0, 1.0]), "labels must be non-negative integers"),
+        ("train_images", np.full((3, 4, 4), np.nan), "NaN, infinite or"),
+        ("test_images", np.full((2, 4, 4), 1e300), "too large values"),
+    ],
+)
+def test_data_sets_with_values_they_cannot_hold(tmp_path, role, array, match):
+    """Found by fuzzing the loader: these came back as negative class indices
+    or NaN and infinite pixels."""
+    from idx_files import NAMES
+
+    write_dataset(tmp_path, n_train=3, n_test=2, size=4, gz=False)
+    (tmp_path / NAMES[role]).write_bytes(idx_bytes(array))
+    with pytest.raises(DataFormatError, match=match):
+        load_idx_dataset(tmp_path)

@@ -9,6 +9,7 @@ before its pixels are decoded.
 """
 
 import io
+import os
 import struct
 import tracemalloc
 import zlib
@@ -183,3 +184,26 @@ def test_compressed_pixels_within_the_limit_decode(tmp_path):
     assert path.stat().st_size < 100_000
     row = image_to_input(open_image(path))
     assert row.shape == (784,) and row.max() == pytest.approx(1.0)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+def test_no_file_is_left_open(tmp_path):
+    """Found by fuzzing: Pillow kept the file of a damaged image, or of a GIF
+    or TIFF, open."""
+    good = io.BytesIO()
+    Image.new("L", (6, 6), 255).save(good, "GIF")
+    damaged = png([(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)),
+                   (b"IDAT", zlib.compress(bytes(5))), (b"IEND", b"")])
+    paths = []
+    for name, data in [("a.gif", good.getvalue()), ("b.png", damaged), ("c.png", b"\x89PNG")]:
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    before = len(os.listdir("/proc/self/fd"))
+    images = []
+    for path in paths:
+        try:
+            images.append(open_image(path))
+        except ImageError:
+            pass
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert len(images) == 1 and images[0].size == (6, 6)

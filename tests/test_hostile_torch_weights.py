@@ -93,3 +93,20 @@ def test_an_empty_weight_cannot_size_a_huge_model(tmp_path, width):
     finally:
         tracemalloc.stop()
     assert peak < 16 << 20
+
+
+@pytest.mark.parametrize(("value", "dtype"), [(np.nan, "float32"), (np.inf, "float16"),
+                                              (1e300, "float64")])
+def test_non_finite_or_too_large_weights_are_refused(tmp_path, valid, value, dtype):
+    """Found by fuzzing: these became NaN or inf weights."""
+    tensors = dict(valid[1])
+    tensors["0.weight"] = np.full(tensors["0.weight"].shape, value).astype(dtype)
+    path = tmp_path / "w.safetensors"
+    path.write_bytes(safetensors.numpy.save(tensors))
+    model = nz.Sequential(_layers())
+    model.build((3,))
+    before = model.get_weights()
+    with pytest.raises(nz.ModelFileError, match="NaN, infinite or .* too large"):
+        import_torch_safetensors(path, model)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
