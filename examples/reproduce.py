@@ -162,7 +162,9 @@ def results_markdown(runs_dir: Path, docs: Path) -> str:
         f"Times are wall-clock training time on this machine ({_machine()}), which was "
         "shared with other jobs while they ran, so they vary from run to run; in square brackets "
         "the CPU time of the training process (summed over its threads, so at most the "
-        "number of cores times the wall time), which depends much less on the other jobs.",
+        "number of cores times the wall time), which depends much less on the other jobs; "
+        "last, the epochs times the fastest epoch: about what the run takes on an idle "
+        "machine.",
         "",
         results_table(runs_dir, docs),
         "",
@@ -216,6 +218,9 @@ def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
         cpu = [r.get("train_cpu_seconds") for r in runs]
         if None not in cpu:
             time_text += f" [CPU {_duration(sum(cpu))}]"
+        idle = [_idle_seconds(run_dir / f"seed_{seed}") for seed in metrics["seeds"]]
+        if idle and None not in idle:
+            time_text += f" ({_duration(sum(idle))} at the fastest epochs' pace)"
         seeds = ", ".join(str(s) for s in metrics["seeds"])
         plot_dir = run_dir / f"seed_{metrics['seeds'][0]}"
     else:
@@ -227,6 +232,7 @@ def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
         time_text = _duration(metrics["train_seconds"])
         if metrics.get("train_cpu_seconds") is not None:
             time_text += f" [CPU {_duration(metrics['train_cpu_seconds'])}]"
+        time_text += _idle_estimate(run_dir)
         seeds = str(metrics["seed"])
         plot_dir = run_dir
     links = []
@@ -239,6 +245,28 @@ def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
     if name == "tutorial_002" and (figures.parent / "boundary_grid.png").is_file():
         links.append(f"[boundary grid]({prefix}boundary_grid.png)")
     return [config, spec["reference"], figure, seeds, time_text, ", ".join(links)]
+
+
+def _epoch_times(run_dir: Path) -> list[float]:
+    path = run_dir / "history.json"
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text()).get("epoch_time") or []
+
+
+def _idle_seconds(run_dir: Path) -> float | None:
+    """Epochs times the fastest epoch: the run's time on an idle machine, about."""
+    times = _epoch_times(run_dir)
+    return len(times) * min(times) if times else None
+
+
+def _idle_estimate(run_dir: Path) -> str:
+    """`` (epochs x fastest epoch = total)`` from the run's history, or ``""``."""
+    times = _epoch_times(run_dir)
+    if not times:
+        return ""
+    fastest = min(times)
+    return f" ({len(times)} x {_duration(fastest)} = {_duration(len(times) * fastest)})"
 
 
 def _pct(value) -> str:

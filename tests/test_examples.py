@@ -104,17 +104,20 @@ def test_results_table_from_metrics(tmp_path):
            "train_seconds": 75.2, "train_cpu_seconds": 140.0, "seed": 0}
     _write(runs / "tutorial_000" / "metrics.json", one)
     (runs / "tutorial_000" / "history.png").write_bytes(b"png")
+    _write(runs / "tutorial_000" / "history.json", {"epoch_time": [9.0, 7.5, 8.0]})
     (docs / "results").mkdir(parents=True)
     (docs / "results" / "mnist_best_history.png").write_bytes(b"old")  # from an earlier run
     _write(runs / "tutorial_003" / "metrics.json", {"seeds": [0, 1], "runs": [
         {"seed": 0, "test_accuracy": 0.95, "val_accuracy": 0.951, "train_seconds": 30.0},
         {"seed": 1, "test_accuracy": 0.96, "val_accuracy": 0.962, "train_seconds": 40.0}]})
+    for seed in (0, 1):
+        _write(runs / "tutorial_003" / f"seed_{seed}" / "history.json", {"epoch_time": [2.0, 3.0]})
     _write(runs / "fashion_mlp" / "metrics.json", {"skipped": "no fashion-mnist files"})
     text = reproduce.results_markdown(runs, docs)
-    assert ("| 98.77 % (train 99.00 %) | 0 | 1 min 15 s [CPU 2 min 20 s] | "
+    assert ("| 98.77 % (train 99.00 %) | 0 | 1 min 15 s [CPU 2 min 20 s] (3 x 7.5 s = 22.5 s) | "
             "[history](results/") in text
     assert "validation 95.10 %-96.20 % over 2 seeds (test 95.00 %-96.00 %)" in text
-    assert "1 min 10 s (35.0 s each)" in text
+    assert "1 min 10 s (35.0 s each) (8.0 s at the fastest epochs' pace)" in text
     assert "skipped: no fashion-mnist files" in text
     assert "| not run yet |" in text  # configs with no metrics at all
     assert (docs / "results" / "tutorial_000_history.png").read_bytes() == b"png"
