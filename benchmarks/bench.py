@@ -173,7 +173,8 @@ def main(argv=None) -> None:
     (x, y), (xt, yt), source = load_data(args.data_dir, args.synthetic)
     if args.quick:
         x, y, xt, yt = x[:2000], y[:2000], xt[:500], yt[:500]
-    peak = gemm_peak(128 if args.quick else 2048, 2 if args.quick else 10, frameworks)
+    peak = gemm_peak(128 if args.quick else 2048, 2 if args.quick else 10, frameworks,
+                     args.threads)
     steps = args.steps or (20 if args.quick else 5000)
 
     rows, trained = [], []
