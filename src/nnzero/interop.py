@@ -15,6 +15,9 @@ Dense(units, activation=a)      Linear(n_in, units, bias=use_bias),
                                 then a's module unless a is linear
 Dropout(rate)                   Dropout(p=rate)
 Flatten()                       Flatten()
+RandomTranslation, RandomFlip   nothing: they are the identity at
+                                inference (PyTorch augments in the data
+                                pipeline, e.g. torchvision transforms)
 Activation(a)                   a's module
 relu / sigmoid / tanh           ReLU() / Sigmoid() / Tanh()
 leaky_relu / elu                LeakyReLU(negative_slope) / ELU(alpha)
@@ -52,7 +55,7 @@ import numpy as np
 from ._io import atomic_write_bytes
 from .activations import ELU, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .errors import InvalidArgumentError, InvalidTypeError, ModelFileError
-from .layers import Activation, Dense, Dropout, Flatten
+from .layers import Activation, Dense, Dropout, Flatten, RandomFlip, RandomTranslation
 
 
 def _activation_module(activation, where: str):
@@ -93,12 +96,14 @@ def _plan(model):
             module = ("Dropout", {"p": layer.rate})
         elif kind is Flatten:
             module = ("Flatten", {})
+        elif kind in (RandomTranslation, RandomFlip):
+            module = None
         elif kind is Activation:
             module = _activation_module(layer.activation, where)
         else:
             raise InvalidArgumentError(
                 f"{where} has no torch.nn counterpart in this mapping "
-                "(Dense, Dropout, Flatten, Activation)."
+                "(Dense, Dropout, Flatten, Activation, RandomTranslation, RandomFlip)."
             )
         if module is not None:
             plan.append((*module, None))
@@ -223,7 +228,8 @@ _KEY = re.compile(r"^(\d+)\.(weight|bias)$")
 
 
 def _first_width(tensors, path, model) -> tuple[int]:
-    if not model.layers or not isinstance(model.layers[0], (Dense, Dropout, Activation)):
+    width_keeping = (Dense, Dropout, Activation, RandomTranslation, RandomFlip)
+    if not model.layers or not isinstance(model.layers[0], width_keeping):
         raise InvalidArgumentError(
             "Build the model first (model.build(input_shape)): its input shape cannot be "
             "read from the file when the first layer is not Dense."

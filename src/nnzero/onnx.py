@@ -13,6 +13,8 @@ Dense               Gemm (MatMul without a bias)
 Flatten             Flatten(axis=1)
 Dropout             nothing: inverted dropout is the identity
                     at inference
+RandomTranslation,  nothing: augmentation is the identity at
+RandomFlip          inference
 Activation layer    its activation's operator
 linear              nothing
 relu                Relu
@@ -57,7 +59,7 @@ from ._io import atomic_write_bytes
 from ._validation import check_int
 from .activations import ELU, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .errors import InvalidArgumentError, InvalidTypeError
-from .layers import Activation, Dense, Dropout, Flatten
+from .layers import Activation, Dense, Dropout, Flatten, RandomFlip, RandomTranslation
 
 DEFAULT_OPSET = 17  # old enough for every current onnxruntime, new enough for all ops used
 
@@ -134,13 +136,13 @@ def _layer(builder, layer, index: int, tensor: str) -> str:
         return _activation(builder, layer.activation, z, prefix, where)
     if kind is Flatten:
         return builder.node("Flatten", [tensor], f"{prefix}_flatten", axis=1)
-    if kind is Dropout:
+    if kind in (Dropout, RandomTranslation, RandomFlip):
         return tensor
     if kind is Activation:
         return _activation(builder, layer.activation, tensor, prefix, where)
     raise InvalidArgumentError(
-        f"{where} cannot be exported to ONNX: only Dense, Flatten, Dropout and Activation "
-        "layers have an ONNX form."
+        f"{where} cannot be exported to ONNX: only Dense, Flatten, Dropout, Activation and the "
+        "augmentation layers have an ONNX form."
     )
 
 
@@ -185,7 +187,7 @@ def to_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_name: str = "
     if builder.nodes and builder.nodes[-1].output[0] == tensor:
         builder.nodes[-1].output[0] = output_name  # the last node writes the graph output
     else:
-        # No node made the result (only Dropout layers): pass the input through.
+        # No node made the result (only Dropout or augmentation layers): pass the input through.
         builder.node("Identity", [tensor], output_name)
     from . import __version__
 

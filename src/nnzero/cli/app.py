@@ -87,6 +87,10 @@ _TRAIN_OPTIONS = [
     ("--warmup", int, "Linear warm-up epochs before the cosine decay (default 0)."),
     ("--epochs", int, "Passes over the training data (default 10)."),
     ("--batch-size", int, "Samples per gradient step (default 128)."),
+    ("--augment-shift", int, "Shift each training image by up to N pixels at random "
+                             "(image datasets; default 0: none)."),
+    ("--augment-flip", bool, "Mirror training images left-right at random (image datasets; "
+                             "true/false; default false)."),
     ("--input-dropout", float, "Dropout rate on the inputs (default 0)."),
     ("--dropout", float, "Dropout rate after each hidden layer (default 0)."),
     ("--batch-norm", bool, "Batch normalisation before each hidden activation "

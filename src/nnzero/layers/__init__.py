@@ -1,4 +1,5 @@
-"""Layers: Dense, Dropout, Flatten, Activation and BatchNormalization.
+"""Layers: Dense, Dropout, Flatten, Activation, BatchNormalization, and the
+augmentation layers RandomTranslation and RandomFlip.
 
 Example
 -------
@@ -12,6 +13,7 @@ from .._registry import Registry
 _REGISTRY = Registry("layer", protocol=("forward", "backward"))
 register = _REGISTRY.register
 
+from .augment import RandomFlip, RandomTranslation  # noqa: E402
 from .base import Layer  # noqa: E402
 from .batchnorm import BatchNorm, BatchNormalization  # noqa: E402
 from .dense import Dense  # noqa: E402
@@ -24,4 +26,4 @@ def get(identifier, argument: str = "layer") -> Layer:
 
 
 __all__ = ["Activation", "BatchNorm", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
-           "get"]
+           "RandomFlip", "RandomTranslation", "get"]

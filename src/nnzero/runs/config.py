@@ -70,6 +70,8 @@ DEFAULTS = {
     "warmup": 0,  # epochs of linear warm-up before the cosine decay
     "epochs": 10,
     "batch_size": 128,
+    "augment_shift": 0,  # random shifts of the training images by up to N pixels
+    "augment_flip": False,  # random left-right mirror images of the training images
     "input_dropout": 0.0,  # dropout on the inputs, before the first layer
     "dropout": 0.0,
     "batch_norm": False,  # batch normalisation before each hidden activation
@@ -227,12 +229,23 @@ def _check(config: dict) -> dict:
     c["input_dropout"] = _fraction(c, "input_dropout", allow_zero=True)
     c["label_smoothing"] = _fraction(c, "label_smoothing", allow_zero=True)
     c["max_norm"] = _number(c, "max_norm", low=0.0)
-    for key in ("nesterov", "batch_norm"):
+    c["augment_shift"] = _integer(c, "augment_shift", 0)
+    for key in ("nesterov", "batch_norm", "augment_flip"):
         if not isinstance(c[key], bool):
             raise ConfigError(f"{key} must be true or false. Received: {_describe(c[key])}")
     if c["nesterov"] and (c["optimizer"] != "sgd" or not c["momentum"]):
         raise ConfigError("nesterov needs optimizer = 'sgd' with momentum > 0. "
                           f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}")
+    if (c["augment_shift"] or c["augment_flip"]) and c["dataset"] not in IMAGE_DATASETS:
+        raise ConfigError(
+            "augment_shift and augment_flip apply to the image datasets only "
+            f"({', '.join(IMAGE_DATASETS)}). Received: dataset={c['dataset'] or c['csv']!r}"
+        )
+    if c["augment_shift"] >= IMAGE_DATASETS.get(c["dataset"], 0) > 0:
+        raise ConfigError(
+            f"augment_shift must be below the image side ({IMAGE_DATASETS[c['dataset']]} pixels). "
+            f"Received: augment_shift={c['augment_shift']}"
+        )
     if c["schedule"] not in SCHEDULES:
         raise ConfigError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}. "
                           f"Received: schedule={c['schedule']!r}")

@@ -71,7 +71,9 @@ class RunResult:
 def build_model(config: dict, n_classes: int, n_train: int | None = None):
     """The compiled network a config describes, for ``n_classes`` classes.
 
-    Dropout on the inputs when ``input_dropout`` > 0; hidden Dense layers of
+    Augmentation layers first when ``augment_shift`` > 0 (RandomTranslation)
+    or ``augment_flip`` (RandomFlip); dropout on the inputs when
+    ``input_dropout`` > 0; hidden Dense layers of
     ``layers`` units with ``activation`` (each followed by Dropout when
     ``dropout`` > 0, with an L2 kernel penalty when ``l2`` > 0 and a
     max-norm cap when ``max_norm`` > 0; with ``batch_norm`` each is a
@@ -105,7 +107,13 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
              "kernel_initializer": config.get("kernel_initializer", "glorot_uniform")}
     if config.get("max_norm"):
         dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
-    layers = [nz.layers.Dropout(config["input_dropout"])] if config.get("input_dropout") else []
+    layers = []
+    if config.get("augment_shift"):
+        layers.append(nz.layers.RandomTranslation(config["augment_shift"]))
+    if config.get("augment_flip"):
+        layers.append(nz.layers.RandomFlip())
+    if config.get("input_dropout"):
+        layers.append(nz.layers.Dropout(config["input_dropout"]))
     for units in config["layers"]:
         if config.get("batch_norm"):
             layers += [nz.layers.Dense(units, use_bias=False, **dense),
