@@ -174,20 +174,48 @@ def results_markdown(runs_dir: Path, docs: Path) -> str:
 
 def results_table(runs_dir: Path, docs: Path, prefix: str = "") -> str:
     """The table as Markdown, with links relative to ``docs/`` (or to the
-    project's root when ``prefix`` is ``"docs/"``); copies the plots."""
+    project's root when ``prefix`` is ``"docs/"``); copies the plots.
+
+    A config trained in ``runs_dir`` also leaves its record (metrics and
+    epoch times) in ``docs/results/<name>.json``; a config not trained
+    there keeps the row of its committed record and plots, so running some
+    configs again leaves the others' figures in the table."""
     figures = docs / "results"
     figures.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, spec in RUNS.items():
-        path = runs_dir / name / "metrics.json"
-        metrics = json.loads(path.read_text()) if path.is_file() else {"not_run": True}
-        for stale in figures.glob(f"{name}_*.png"):  # plots of an earlier run
-            stale.unlink()
-        rows.append(_row(name, spec, metrics, runs_dir / name, figures, prefix))
+        record = _record(name, runs_dir / name, figures)
+        rows.append(_row(name, spec, record, runs_dir / name, figures, prefix))
     header = ["Config", "Tutorial's / literature figure", "nnzero (test accuracy unless "
               "stated)", "Seed(s)", "Training time", "Figures"]
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
                       *("| " + " | ".join(row) + " |" for row in rows)])
+
+
+def _record(name: str, run_dir: Path, figures: Path) -> dict:
+    """``{"metrics": ..., "epoch_times": {seed: [...]}, "fresh": bool}`` of a
+    config: from its run directory when it was trained here (written to
+    ``figures/<name>.json`` as well), else from that committed record."""
+    saved = figures / f"{name}.json"
+    path = run_dir / "metrics.json"
+    if not path.is_file():
+        if saved.is_file():
+            return dict(json.loads(saved.read_text()), fresh=False)
+        for stale in figures.glob(f"{name}_*.png"):  # plots with no run behind them
+            stale.unlink()
+        return {"metrics": {"not_run": True}, "epoch_times": {}, "fresh": False}
+    metrics = json.loads(path.read_text())
+    if "skipped" in metrics and saved.is_file():
+        # Data missing here: the committed figures still stand.
+        return dict(json.loads(saved.read_text()), fresh=False)
+    for stale in figures.glob(f"{name}_*.png"):  # plots of an earlier run
+        stale.unlink()
+    seeds = metrics.get("seeds")
+    dirs = {str(s): run_dir / f"seed_{s}" for s in seeds} if seeds else {"": run_dir}
+    record = {"metrics": metrics,
+              "epoch_times": {seed: _epoch_times(d) for seed, d in dirs.items()}}
+    _write_json(saved, record)
+    return dict(record, fresh=True)
 
 
 def update_readme(readme: Path, table: str) -> None:
@@ -201,7 +229,9 @@ def update_readme(readme: Path, table: str) -> None:
         readme.write_text(f"{head}{start}\n{table}\n{end}{rest.split(end, 1)[1]}")
 
 
-def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
+def _row(name, spec, record, run_dir, figures, prefix="") -> list[str]:
+    metrics = record["metrics"]
+    times = record["epoch_times"]
     examples = "examples/" if prefix else "../examples/"
     config = f"[{name}]({examples}{name}.toml)"
     if "skipped" in metrics or "not_run" in metrics:
@@ -218,7 +248,7 @@ def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
         cpu = [r.get("train_cpu_seconds") for r in runs]
         if None not in cpu:
             time_text += f" [CPU {_duration(sum(cpu))}]"
-        idle = [_idle_seconds(run_dir / f"seed_{seed}") for seed in metrics["seeds"]]
+        idle = [_idle_seconds(times.get(str(seed))) for seed in metrics["seeds"]]
         if idle and None not in idle:
             time_text += f" ({_duration(sum(idle))} at the fastest epochs' pace)"
         seeds = ", ".join(str(s) for s in metrics["seeds"])
@@ -232,15 +262,15 @@ def _row(name, spec, metrics, run_dir, figures, prefix="") -> list[str]:
         time_text = _duration(metrics["train_seconds"])
         if metrics.get("train_cpu_seconds") is not None:
             time_text += f" [CPU {_duration(metrics['train_cpu_seconds'])}]"
-        time_text += _idle_estimate(run_dir)
+        time_text += _idle_estimate(times.get(""))
         seeds = str(metrics["seed"])
         plot_dir = run_dir
     links = []
     for plot in spec.get("plots", []):
-        source = plot_dir / plot
-        if source.is_file():
-            target = figures / f"{name}_{plot}"
+        source, target = plot_dir / plot, figures / f"{name}_{plot}"
+        if record["fresh"] and source.is_file():
             shutil.copyfile(source, target)
+        if target.is_file():
             links.append(f"[{plot.removesuffix('.png')}]({prefix}results/{target.name})")
     if name == "tutorial_002" and (figures.parent / "boundary_grid.png").is_file():
         links.append(f"[boundary grid]({prefix}boundary_grid.png)")
@@ -254,15 +284,13 @@ def _epoch_times(run_dir: Path) -> list[float]:
     return json.loads(path.read_text()).get("epoch_time") or []
 
 
-def _idle_seconds(run_dir: Path) -> float | None:
+def _idle_seconds(times: list[float] | None) -> float | None:
     """Epochs times the fastest epoch: the run's time on an idle machine, about."""
-    times = _epoch_times(run_dir)
     return len(times) * min(times) if times else None
 
 
-def _idle_estimate(run_dir: Path) -> str:
-    """`` (epochs x fastest epoch = total)`` from the run's history, or ``""``."""
-    times = _epoch_times(run_dir)
+def _idle_estimate(times: list[float] | None) -> str:
+    """`` (epochs x fastest epoch = total)`` from the run's epoch times, or ``""``."""
     if not times:
         return ""
     fastest = min(times)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,30 @@ def test_results_table_from_metrics(tmp_path):
     updated = readme.read_text()
     assert "old" not in updated and updated.startswith("intro\n<!-- results -->\n| Config")
     assert "(docs/results/tutorial_000_history.png)" in updated and updated.endswith("rest\n")
+
+
+def test_configs_not_run_again_keep_their_committed_rows(tmp_path):
+    reproduce = _module("reproduce")
+    runs, docs = tmp_path / "runs", tmp_path / "docs"
+    _write(runs / "mnist_mlp" / "metrics.json", {
+        "test_accuracy": 0.9867, "train_accuracy": 0.995, "val_accuracy": 0.9865,
+        "train_seconds": 142.0, "seed": 0})
+    _write(runs / "mnist_mlp" / "history.json", {"epoch_time": [7.5, 7.1]})
+    (runs / "mnist_mlp" / "history.png").write_bytes(b"png")
+    first = reproduce.results_markdown(runs, docs)
+    assert (docs / "results" / "mnist_mlp.json").is_file()
+    # A fresh clone: no runs/ at all, or only other configs run, or the data missing.
+    shutil.rmtree(runs)
+    assert reproduce.results_markdown(runs, docs) == first
+    _write(runs / "mnist_mlp" / "metrics.json", {"skipped": "no mnist files"})
+    _write(runs / "tutorial_001" / "metrics.json", {
+        "test_accuracy": 1.0, "train_accuracy": 1.0, "val_accuracy": None,
+        "train_seconds": 0.4, "seed": 2020})
+    again = reproduce.results_markdown(runs, docs)
+    assert "98.67 % (train 99.50 %, validation 98.65 %)" in again
+    assert "(2 x 7.1 s = 14.2 s) | [history](results/mnist_mlp_history.png)" in again
+    assert "100.00 % (train 100.00 %)" in again
+    assert (docs / "results" / "mnist_mlp_history.png").read_bytes() == b"png"
 
 
 def test_missing_data_is_a_reason_not_an_error(tmp_path):
