@@ -52,8 +52,12 @@ $(STAMP): pyproject.toml
 demo: venv
 	$(PY) -m nnzero.demo $(DEMO_ARGS)
 
+# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, where an environment sets them,
+# force an older OpenBLAS kernel; the benchmark times the kernel NumPy's own
+# OpenBLAS picks for the processor (the table names it), as on a machine
+# without them.
 bench: venv
-	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_MARK) $(PYTEST_ARGS)

@@ -74,10 +74,21 @@ def machine() -> str:
     return f"{model}, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}"
 
 
+def blas() -> str:
+    """NumPy's BLAS library and the kernel it runs on this processor."""
+    from threadpoolctl import threadpool_info
+
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return f"{pool.get('internal_api')} {pool.get('version')}, " \
+                   f"{pool.get('architecture')} kernels"
+    return "BLAS unknown"
+
+
 def versions(frameworks) -> str:
     import nnzero
 
-    parts = [f"nnzero {nnzero.__version__}", f"NumPy {np.__version__}"]
+    parts = [f"nnzero {nnzero.__version__}", f"NumPy {np.__version__} ({blas()})"]
     if "pytorch" in frameworks:
         import torch
 

@@ -47,8 +47,12 @@ def originals(tmp_path_factory):
     regularized.fit(x.reshape(8, 2, 2), np.ones((8, 2)), epochs=1, verbose=0)
     uncompiled = nz.Sequential([nz.layers.Dense(1, use_bias=False)])
     uncompiled.build((3,))
+    augmented = nz.Sequential([nz.layers.RandomTranslation(1, image_shape=(2, 8)),
+                               nz.layers.RandomFlip(), nz.layers.Dense(3, activation="softmax")])
+    augmented.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    augmented.fit(np.tile(x, (1, 4)), y, epochs=1, verbose=0)
     return [_saved(m, tmp_path, f"{i}.nnz")
-            for i, m in enumerate([plain, regularized, uncompiled])]
+            for i, m in enumerate([plain, regularized, uncompiled, augmented])]
 
 
 def load_or_refuse(path, data):
@@ -109,7 +113,8 @@ def _names():
     """Names a config might use: registered ones, near misses, and attempts
     to name code."""
     return st.sampled_from([
-        "dense", "dropout", "flatten", "activation", "relu", "softmax", "adam", "sgd", "mse",
+        "dense", "dropout", "flatten", "activation", "random_translation", "random_flip",
+        "relu", "softmax", "adam", "sgd", "mse",
         "Dense", "os.system", "builtins.eval", "nnzero.layers.Dense", "__import__",
         "subprocess.Popen", "", "float16", "int64", "PCG64", "MT19937",
     ])
