@@ -78,11 +78,13 @@ def blas() -> str:
     """NumPy's BLAS library and the kernel it runs on this processor."""
     from threadpoolctl import threadpool_info
 
-    for pool in threadpool_info():
-        if pool.get("user_api") == "blas":
-            return f"{pool.get('internal_api')} {pool.get('version')}, " \
-                   f"{pool.get('architecture')} kernels"
-    return "BLAS unknown"
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    # Other packages (SciPy, PyTorch) may load BLAS libraries of their own.
+    pools.sort(key=lambda p: "numpy" not in p.get("filepath", ""))
+    if not pools:
+        return "BLAS unknown"
+    return f"{pools[0].get('internal_api')} {pools[0].get('version')}, " \
+           f"{pools[0].get('architecture')} kernels"
 
 
 def versions(frameworks) -> str:
