@@ -437,3 +437,4 @@ def test_a_deep_copy_of_a_trained_model_trains_like_the_original():
     assert not np.array_equal(before[0], twin.get_weights()[0])
     for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+

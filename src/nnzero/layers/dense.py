@@ -102,10 +102,15 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (self.units,)
 
-    def forward(self, x, training=False):
+    def preactivation(self, x):
+        """``z = x @ kernel + bias``, the input of the activation."""
         z = x @ self.params[0]
         if self.use_bias:
             z += self.params[1]
+        return z
+
+    def forward(self, x, training=False):
+        z = self.preactivation(x)
         a = self.activation.forward(z)
         if training:
             self._x, self._z, self._a = x, z, a
@@ -119,16 +124,22 @@ class Dense(Layer):
         dL/dx = dL/dz W^T.
         """
         dz = grad if preactivation else self.activation.backward(grad, self._z, self._a)
-        if dz.shape[0] == 1:
-            # x^T dz over a batch of one is an outer product. BLAS is slow at
-            # such k=1 products; the element-wise product rounds each entry
-            # once, exactly as the one-term GEMM sum does, so it is bit-identical.
-            np.multiply(self._x.T, dz, out=self.grads[0])
-        else:
-            np.matmul(self._x.T, dz, out=self.grads[0])
+        x, kernel_grad = self._x, self.grads[0]
+        if dz.shape[0] != 1:
+            np.matmul(x.T, dz, out=kernel_grad)
+        elif x.dtype == dz.dtype == kernel_grad.dtype:
+            # x^T dz over a batch of one is an outer product: every entry is
+            # one rounded product, whichever routine computes it. np.dot hands
+            # it to BLAS (about twice as fast as the broadcast multiply below,
+            # ten times np.matmul's own k=1 loop) and, like matmul, sums the
+            # single term onto +0, so even the sign of a zero is matmul's.
+            np.dot(x.T, dz, out=kernel_grad)
+        else:  # np.dot writes `out` only in the product's own dtype
+            np.multiply(x.T, dz, out=kernel_grad)
         if self.kernel_regularizer is not None:
-            self.grads[0] += self.kernel_regularizer.gradient(self.params[0])
+            kernel_grad += self.kernel_regularizer.gradient(self.params[0])
         if self.use_bias:
+            # Even over one row a sum, not a copy: it turns -0.0 into +0.0.
             np.sum(dz, axis=0, out=self.grads[1])
         return dz @ self.params[0].T if self.needs_input_grad else None
 

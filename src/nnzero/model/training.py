@@ -20,6 +20,7 @@ from ..threads import largest_product, threads_for_products
 from .batching import EpochBatches
 from .callbacks import Callback, CallbackList, History, ModelCheckpoint
 from .checkpoint import Checkpointer, interruptible
+from .fast_step import TrainStep
 
 
 def check_sample_weight(sample_weight, n: int, name: str = "sample_weight"):
@@ -254,10 +255,13 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
     first = 0
     if resume is not None:  # same shuffle order as the first time, then skip ahead
         first, loss_sum, metric_sums = resume.skip(model, batch_size)
+    # train_step's operations with its look-ups made once for the epoch.
+    step, get, loss = TrainStep(model), batches.get, model.loss
+    metric_fns = model._metric_fns
     for start in range(first, n, batch_size):
         stop = min(start + batch_size, n)
-        xb, yb, wb = batches.get(start, stop)
-        out, loss_value = train_step(model, xb, yb, wb)
+        xb, yb, wb = get(start, stop)
+        out, loss_value = step(xb, yb, wb)
         if not math.isfinite(loss_value):
             if not all(np.isfinite(p).all() for p in params):
                 for p, s in zip(params, snapshot, strict=True):
@@ -265,9 +269,12 @@ def _run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume
             return None
         size = stop - start
         loss_sum += loss_value * size
-        values = [fn(yb, out, model.loss) for fn in model._metric_fns]
-        for i, value in enumerate(values):
-            metric_sums[i] += value * size
+        if metric_fns:
+            values = [fn(yb, out, loss) for fn in metric_fns]
+            for i, value in enumerate(values):
+                metric_sums[i] += value * size
+        else:
+            values = ()
         if callbacks is not None:
             batch = start // batch_size
             batch_logs = {"batch": batch, "size": size, "loss": loss_value}

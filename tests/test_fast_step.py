@@ -1,0 +1,139 @@
+"""The training step prepared once per epoch (``nnzero/model/fast_step.py``)
+and the batch-of-one shortcuts it takes: each must train bit for bit as
+the general ``training.train_step`` does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnzero as nz
+from nnzero.layers import Dense
+from test_fast_paths import _dense, _extreme
+
+DTYPES = [np.float32, np.float64]
+
+
+# -- the training step prepared once per epoch (model/fast_step.py) ---------------------------
+
+STEP_OPTIMIZERS = {
+    "sgd": lambda: nz.optimizers.SGD(0.05),
+    "sgd_momentum": lambda: nz.optimizers.SGD(0.05, momentum=0.9),
+    "adam": lambda: nz.optimizers.Adam(0.01),
+}
+
+
+class _BatchLogs(nz.callbacks.Callback):
+    def __init__(self):
+        self.logs = []
+
+    def on_batch_end(self, batch, logs=None):
+        self.logs.append(dict(logs))
+
+
+def _fit_both_ways(monkeypatch, build, x, y, **fit):
+    """Train twice from the same start: through fit's prepared step, and
+    through fit with training.train_step (the general path) in its place."""
+    from nnzero.model import training
+
+    def run():
+        model, cb = build(), _BatchLogs()
+        history = model.fit(x, y, verbose=0, callbacks=[cb], **fit)
+        return model, {k: v for k, v in history.history.items() if k != "epoch_time"}, cb.logs
+
+    fast = run()
+    with monkeypatch.context() as m:
+        m.setattr(training, "TrainStep", lambda model: lambda *b: training.train_step(model, *b))
+        general = run()
+    return fast, general
+
+
+def _assert_same_training(fast, general):
+    (fm, fh, fl), (gm, gh, gl) = fast, general
+    for a, b in zip(fm.params, gm.params, strict=True):
+        assert a.tobytes() == b.tobytes()
+    for a, b in zip(fm.grads, gm.grads, strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert fh == gh  # epoch loss and metrics
+    assert fl == gl and len(fl) > 0  # every batch's loss and metrics, as callbacks see them
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("optimizer", sorted(STEP_OPTIMIZERS))
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_per_sample_training_equals_the_general_train_step(
+    monkeypatch, dtype, optimizer, activation, dropout
+):
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 12)).astype(dtype)
+    x[x < 0.5] = 0.0  # sparse rows, as MNIST's
+    y = rng.integers(0, 4, size=40)
+
+    def build():
+        layers = [Dense(10, activation=activation), Dense(6, activation=activation),
+                  Dense(4, activation="softmax")]
+        if dropout:
+            layers.insert(1, nz.layers.Dropout(0.3))
+        m = nz.Sequential(layers, seed=2, dtype=dtype)
+        m.compile(optimizer=STEP_OPTIMIZERS[optimizer](),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy", "mse"])
+        return m
+
+    fast, general = _fit_both_ways(monkeypatch, build, x, y, epochs=2, batch_size=1)
+    _assert_same_training(fast, general)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ["weights", "regularized", "one_hot", "mse", "batch_of_5"])
+def test_prepared_step_equals_the_general_train_step_in_other_set_ups(monkeypatch, dtype, case):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(30, 5)).astype(dtype)
+    y = rng.integers(0, 3, size=30)
+    loss = {"one_hot": "categorical_crossentropy", "mse": "mse"}.get(
+        case, "sparse_categorical_crossentropy")
+    targets = y if loss.startswith("sparse") else np.eye(3)[y]
+    reg = nz.regularizers.L2(1e-3) if case == "regularized" else None
+
+    def build():
+        m = nz.Sequential([Dense(7, activation="sigmoid", kernel_regularizer=reg,
+                                 kernel_constraint=nz.constraints.MaxNorm(1.0) if reg else None),
+                           Dense(3, activation="softmax")], seed=4, dtype=dtype)
+        m.compile(optimizer=nz.optimizers.SGD(0.1, momentum=0.5), loss=loss,
+                  metrics=["accuracy"])
+        return m
+
+    fit = {"epochs": 2, "batch_size": 5 if case == "batch_of_5" else 1}
+    if case == "weights":
+        fit["sample_weight"] = rng.random(30)
+    fast, general = _fit_both_ways(monkeypatch, build, x, targets, **fit)
+    _assert_same_training(fast, general)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_of_one_kernel_gradient_has_matmuls_zero_signs(dtype):
+    """np.dot's outer product equals np.matmul's k=1 product bit for bit,
+    including +0 where 0 * negative would give -0.0 element-wise."""
+    rng = np.random.default_rng(3)
+    layer = _dense(9, 6, dtype, activation="linear")
+    x = rng.normal(size=(1, 6)).astype(dtype)
+    x[0, :3] = [0.0, -0.0, 0.0]
+    layer.forward(x, training=True)
+    grad = rng.normal(size=(1, 9)).astype(dtype)
+    grad[0, :2] = [-1.0, -0.0]
+    layer.backward(grad)
+    expected = np.matmul(x.T.copy(), grad)
+    assert layer.grads[0].tobytes() == expected.tobytes()
+    assert layer.grads[1].tobytes() == grad.sum(axis=0).tobytes()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sigmoid_backward_is_grad_times_derivative_bit_for_bit(dtype):
+    sigmoid = nz.activations.get("sigmoid")
+    z = _extreme(dtype).reshape(1, -1)
+    grad = np.random.default_rng(2).normal(size=z.shape).astype(dtype)
+    with np.errstate(all="ignore"):
+        a = sigmoid.forward(z)
+        expected = grad * sigmoid.derivative(z, a)
+        got = sigmoid.backward(grad, z, a)
+    assert got.dtype == dtype and got.tobytes() == expected.tobytes()
