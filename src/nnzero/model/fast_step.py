@@ -1,13 +1,15 @@
 """One training step, prepared once per epoch.
 
 :func:`.training.train_step` is the general step: it looks everything up
-on the model each time (the parameter lists, which layers have a penalty or
-a constraint, the loss's methods). At a batch of one a step takes tens of
-microseconds, so those look-ups are a large share of it. :class:`TrainStep`
-does the same operations, in the same order, on the same arrays, with the
-look-ups done once when an epoch starts; a batch of one also takes a few
-shortcuts that are bit-identical to the general arithmetic (each says why).
-``tests/test_fast_paths.py`` trains with both and requires the same bits.
+on the model each time (the layer list, which layers have a penalty or a
+constraint, the loss's methods). A step on one sample takes tens of
+microseconds, so for per-sample training, with a softmax output and
+class-index cross-entropy (the tutorials' set-up), those look-ups are a
+large share of it. :class:`TrainStep` makes them once when an epoch starts
+and takes a few shortcuts that are bit-identical to the general arithmetic
+(each says why); every other step (larger batches, other losses) is the
+general one, where the look-ups cost nothing next to the products.
+``tests/test_fast_step.py`` trains both ways and requires the same bits.
 
 Nothing a step uses may change during an epoch (the layers, their
 regularizers and constraints, the optimizer object); callbacks that change
@@ -23,6 +25,9 @@ import numpy as np
 from ..layers.base import Layer
 from ..layers.dense import Dense
 from ..losses import SparseCategoricalCrossentropy
+
+# training imports this module; its functions are looked up when a step runs.
+from . import training
 
 
 def _has_penalty(layer) -> bool:
@@ -45,72 +50,51 @@ class TrainStep:
     optimizer update, exactly as :func:`.training.train_step`."""
 
     def __init__(self, model):
-        layers = list(model.layers)
-        self.forwards = [layer.forward for layer in layers]
-        self.loss = model.loss
-        self.fused = model._fused
+        self.model = model
+        layers, loss = model.layers, model.loss
+        # The fused softmax / class-index cross-entropy head, the common case.
+        self.prepared = (
+            model._fused
+            and type(loss) is SparseCategoricalCrossentropy
+            and not loss.label_smoothing
+            and type(layers[-1]) is Dense
+        )
+        if not self.prepared:
+            return
+        self.forwards = [layer.forward for layer in layers[:-1]]
         self.last = layers[-1]
+        self.last_backward = self.last.backward
+        self.backwards = [layer.backward for layer in layers[-2::-1]]
         # Layers whose penalty is 0.0 by construction add nothing to the
         # loss: the sum of the others is the same float (x + 0.0 is x).
         self.penalties = [layer.penalty for layer in layers if _has_penalty(layer)]
         self.constraints = [layer.apply_constraints for layer in layers
                             if _has_constraint(layer)]
-        if self.fused:
-            self.last_backward = self.last.backward
-            self.backwards = [layer.backward for layer in layers[-2::-1]]
-        else:
-            self.backwards = [layer.backward for layer in layers[::-1]]
         self.params, self.grads = model.params, model.grads
         self.apply = model.optimizer.apply
-        # The fused softmax / class-index cross-entropy head, the common case.
-        loss = self.loss
-        self.sparse_head = (
-            self.fused
-            and type(loss) is SparseCategoricalCrossentropy
-            and not loss.label_smoothing
-            and type(self.last) is Dense
-        )
-        if self.sparse_head:
-            self.head_forward = self.forwards.pop()
-        self.per_sample_from_logits = loss.per_sample_from_logits
-        self.logit_gradient = loss.logit_gradient
 
     def __call__(self, xb, yb, wb):
+        if not self.prepared or xb.shape[0] != 1:
+            return training.train_step(self.model, xb, yb, wb)
         # As in compute_gradients: an overflow in the forward pass shows up
         # as a non-finite loss, which fit reports once.
         with np.errstate(over="ignore", invalid="ignore"):
             out = xb
             for forward in self.forwards:
                 out = forward(out, training=True)
-            one = self.sparse_head and out.shape[0] == 1
-            if one:
-                out, loss_value = self._sparse_head_of_one(out, yb, wb)
-            elif self.fused:
-                if self.sparse_head:
-                    out = self.head_forward(out, training=True)
-                per_sample = self.per_sample_from_logits(yb, self.last._z)
-                if wb is not None:
-                    per_sample = per_sample * wb
-                loss_value = float(per_sample.sum() / per_sample.shape[0])
-            else:
-                loss_value = self.loss.value(yb, out, wb)
+            out, loss_value = self._sparse_head_of_one(out, yb, wb)
             # The general path adds the sum of every layer's penalty, 0.0 when
             # none has one; adding 0.0 is kept (it turns a loss of -0.0 into 0.0).
             loss_value += sum(penalty() for penalty in self.penalties) if self.penalties else 0.0
         if not math.isfinite(loss_value):
             return out, loss_value
-        if one:
-            # p - y, as logit_gradient: one off at the true class, then divided
-            # by the batch size (one, which changes nothing).
-            grad = out.copy()
-            grad[0, yb[0]] -= 1.0
-            if wb is not None:
-                grad *= wb.reshape(-1, 1)
-            grad = self.last_backward(grad, preactivation=True)
-        elif self.fused:
-            grad = self.last_backward(self.logit_gradient(yb, out, wb), preactivation=True)
-        else:
-            grad = self.loss.gradient(yb, out, wb)
+        # p - y, as logit_gradient: one off at the true class, then divided
+        # by the batch size (one, which changes nothing).
+        grad = out.copy()
+        grad[0, yb[0]] -= 1.0
+        if wb is not None:
+            grad *= wb.reshape(-1, 1)
+        grad = self.last_backward(grad, preactivation=True)
         for backward in self.backwards:
             grad = backward(grad)
         self.apply(self.params, self.grads)
