@@ -122,54 +122,45 @@ class RandomTranslation(Layer):
             )
         self._rng = rng
         self._hw = (height, width)
+        self._padded_hw = (height + 2 * s, width + 2 * s)
         # Output pixel (i, j) of an image shifted by (dy, dx) is pixel
         # (i - dy + s, j - dx + s) of the zero-padded image: in the padded
         # row, the unshifted pixel's index plus one offset per image.
-        padded_width = width + 2 * s
         i, j = np.divmod(np.arange(height * width), width)
-        self._base = (i * padded_width + j).astype(np.intp)
-        self._padded_width = padded_width
+        self._base = (i * self._padded_hw[1] + j).astype(np.intp)
         self._padded = None
         super().build(input_shape, rng, dtype)
 
-    def _pad(self, n, dtype):
-        """A reused (n, padded pixels) buffer whose border stays zero."""
-        height, width = self._hw
-        s = self.max_shift
-        shape = (n, (height + 2 * s) * (width + 2 * s))
-        if self._padded is None or self._padded.shape != shape or self._padded.dtype != dtype:
-            self._padded = np.zeros(shape, dtype=dtype)
-        return self._padded
+    def _inner(self, padded):
+        """The images inside ``(n, padded pixels)`` rows, as an (n, h, w) view."""
+        (height, width), s = self._hw, self.max_shift
+        return padded.reshape(-1, *self._padded_hw)[:, s:s + height, s:s + width]
 
     def forward(self, x, training=False):
         if not training or self.max_shift == 0:
             self._index = None
             return x
-        n = x.shape[0]
-        height, width = self._hw
-        s = self.max_shift
-        padded = self._pad(n, x.dtype)
-        padded.reshape(n, height + 2 * s, width + 2 * s)[:, s:s + height, s:s + width] = \
-            x.reshape(n, height, width)
+        n, s = x.shape[0], self.max_shift
+        shape = (n, math.prod(self._padded_hw))
+        # A buffer reused from batch to batch: its border stays zero.
+        if self._padded is None or self._padded.shape != shape or self._padded.dtype != x.dtype:
+            self._padded = np.zeros(shape, dtype=x.dtype)
+        self._inner(self._padded)[...] = x.reshape(n, *self._hw)
         dy, dx = self._rng.integers(-s, s + 1, size=(2, n))
-        offset = (s - dy) * self._padded_width + (s - dx)
+        offset = (s - dy) * self._padded_hw[1] + (s - dx)
         self._index = self._base + offset[:, None]
-        return np.take_along_axis(padded, self._index, axis=1).reshape(x.shape)
+        return np.take_along_axis(self._padded, self._index, axis=1).reshape(x.shape)
 
     def backward(self, grad):
         if self._index is None:
             return grad
         if not self.needs_input_grad:
             return None
-        n = grad.shape[0]
-        height, width = self._hw
-        s = self.max_shift
         # The adjoint of the gather: each output pixel came from one distinct
         # padded pixel, so scattering puts every gradient back where it came from.
-        padded = np.zeros(((n, (height + 2 * s) * (width + 2 * s))), dtype=grad.dtype)
-        np.put_along_axis(padded, self._index, grad.reshape(n, -1), axis=1)
-        inner = padded.reshape(n, height + 2 * s, width + 2 * s)[:, s:s + height, s:s + width]
-        return np.ascontiguousarray(inner).reshape(grad.shape)
+        padded = np.zeros((grad.shape[0], math.prod(self._padded_hw)), dtype=grad.dtype)
+        np.put_along_axis(padded, self._index, grad.reshape(len(grad), -1), axis=1)
+        return np.ascontiguousarray(self._inner(padded)).reshape(grad.shape)
 
     def get_config(self):
         config = {"name": "random_translation", "max_shift": self.max_shift}
