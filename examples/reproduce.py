@@ -199,18 +199,14 @@ def _record(name: str, run_dir: Path, figures: Path) -> dict:
     ``figures/<name>.json`` as well), else from that committed record."""
     saved = figures / f"{name}.json"
     path = run_dir / "metrics.json"
-    if not path.is_file():
-        if saved.is_file():
-            return dict(json.loads(saved.read_text()), fresh=False)
-        for stale in figures.glob(f"{name}_*.png"):  # plots with no run behind them
-            stale.unlink()
-        return {"metrics": {"not_run": True}, "epoch_times": {}, "fresh": False}
-    metrics = json.loads(path.read_text())
-    if "skipped" in metrics and saved.is_file():
-        # Data missing here: the committed figures still stand.
+    metrics = json.loads(path.read_text()) if path.is_file() else None
+    if (metrics is None or "skipped" in metrics) and saved.is_file():
+        # Not trained here, or its data missing here: the committed record stands.
         return dict(json.loads(saved.read_text()), fresh=False)
-    for stale in figures.glob(f"{name}_*.png"):  # plots of an earlier run
+    for stale in figures.glob(f"{name}_*.png"):  # plots of an earlier run, or of none
         stale.unlink()
+    if metrics is None:
+        return {"metrics": {"not_run": True}, "epoch_times": {}, "fresh": False}
     seeds = metrics.get("seeds")
     dirs = {str(s): run_dir / f"seed_{s}" for s in seeds} if seeds else {"": run_dir}
     record = {"metrics": metrics,
