@@ -35,3 +35,26 @@ def test_quick_benchmark_prints_the_table(tmp_path):
     assert "| numpy.memmap |" in out and "| in memory |" in out
     assert "Targets (issue 6):" in out
     assert list(tmp_path.iterdir()) == []  # the memory-mapped file is removed
+
+
+def test_tutorial_004_peers_print_one_row_per_epoch():
+    script = BENCH.parent / "tutorial_004_peers.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--epochs", "2", "--synthetic", "500", "--threads", "1"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = "| Epoch | nnzero train / val | PyTorch train / val | scikit-learn train / val |"
+    assert header in lines
+    rows = [line for line in lines if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2
+    assert all(row.count("%") == 6 for row in rows)
+
+
+def test_tutorial_004_peers_refuse_zero_epochs():
+    script = BENCH.parent / "tutorial_004_peers.py"
+    done = subprocess.run([sys.executable, str(script), "--epochs", "0", "--synthetic", "300"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "--epochs must be at least 1; received 0" in done.stderr
