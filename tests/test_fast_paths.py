@@ -210,7 +210,14 @@ def test_small_products_train_on_one_blas_thread_and_the_pool_is_restored():
 
 
 def test_the_thread_choice_does_not_change_the_result(monkeypatch):
-    """Products split over threads give the same bits as on one thread."""
+    """Products split over threads agree with one thread's to rounding.
+
+    Bit for bit only where the BLAS itself is: OpenBLAS's SkylakeX kernels
+    round a product differently on one thread than on several (its
+    small-matrix path), so there the last bits differ. nnzero promises the
+    same bits for the same thread count (test_model.py,
+    test_same_seed_same_data_gives_bit_identical_weights), not across counts.
+    """
     import nnzero.threads
 
     rng = np.random.default_rng(0)
@@ -228,7 +235,7 @@ def test_the_thread_choice_does_not_change_the_result(monkeypatch):
     monkeypatch.setattr(nnzero.threads, "SMALL_PRODUCT", 1 << 40)  # always one thread
     single = train()
     for a, b in zip(pooled, single, strict=True):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
 
 
 # -- batches: gathered per batch in memory, a window of blocks at a time from a memmap ----
