@@ -212,9 +212,9 @@ def test_small_products_train_on_one_blas_thread_and_the_pool_is_restored():
 def test_the_thread_choice_does_not_change_the_result(monkeypatch):
     """Products split over threads agree with one thread's to rounding.
 
-    Bit for bit only where the BLAS itself is: OpenBLAS's SkylakeX kernels
-    round a product differently on one thread than on several (its
-    small-matrix path), so there the last bits differ. nnzero promises the
+    Bit for bit only where the BLAS itself is: with OpenBLAS's SkylakeX
+    kernels a product on one thread and the same product on two differ in
+    the last bits (measured on 64x200 by 200x300). nnzero promises the
     same bits for the same thread count (test_model.py,
     test_same_seed_same_data_gives_bit_identical_weights), not across counts.
     """

@@ -127,3 +127,33 @@ def test_variance_scaling_initializer():
     assert normal.var() == pytest.approx(2.0 / 500, rel=0.03)
     with pytest.raises(nz.InvalidArgumentError, match="distribution"):
         nz.initializers.VarianceScaling(distribution="truncated")
+
+
+PER_LAYER = [{"name": "orthogonal", "gain": 4.0}, "he_normal", {"name": "orthogonal", "gain": 8.0}]
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_one_kernel_initializer_per_dense_layer(batch_norm, tmp_path):
+    config = resolve_config(overrides={"layers": "8,4", "kernel_initializer": PER_LAYER,
+                                       "batch_norm": batch_norm})
+    (tmp_path / "run.toml").write_text(to_toml(config))
+    again = resolve_config(load_toml(tmp_path / "run.toml"))
+    assert again["kernel_initializer"] == PER_LAYER
+    dense = [layer for layer in build_model(again, 3).layers
+             if isinstance(layer, nz.layers.Dense)]
+    assert [type(layer.kernel_initializer).__name__ for layer in dense] == [
+        "Orthogonal", "HeNormal", "Orthogonal"]
+    assert (dense[0].kernel_initializer.gain, dense[2].kernel_initializer.gain) == (4.0, 8.0)
+
+
+@pytest.mark.parametrize(("kernels", "match"), [
+    (["he_normal", "he_normal"], r"one initializer per Dense layer: 3 \(2 hidden and the output\)"
+                                 r"\. Received 2"),
+    (["he_normal", 4.0, "he_normal"], r"kernel_initializer\[1\] must be a name or a table"),
+    (["he_normal", "he_normal", "orthogonl"], r"kernel_initializer\[2\]: .*orthogonl"),
+    (["he_normal", {"name": "orthogonal", "gain": -1.0}, "he_normal"],
+     r"kernel_initializer\[1\]: .*gain"),
+])
+def test_bad_per_layer_initializers_are_config_errors(kernels, match):
+    with pytest.raises(ConfigError, match=match):
+        resolve_config(overrides={"layers": "8,4", "kernel_initializer": kernels})

@@ -73,7 +73,8 @@ _TRAIN_OPTIONS = [
     ("--activation", str, "Hidden activation: relu, tanh, sigmoid, leaky_relu, elu... "
                           "(default relu)."),
     ("--kernel-initializer", str, "How every kernel is drawn: glorot_uniform (default), "
-                                  "he_normal, lecun_normal, scaled_normal..."),
+                                  "he_normal, lecun_normal, scaled_normal, orthogonal... (a "
+                                  "list of one per layer in a --config file)."),
     ("--output-activation", str, "Output activation (default auto: softmax, or sigmoid for "
                                  "binary_crossentropy)."),
     ("--loss", str, "sparse_categorical_crossentropy (default), categorical_crossentropy, "

@@ -176,14 +176,20 @@ def to_toml(config: dict) -> str:
     for key, value in config.items():
         if value is None:
             continue
-        # JSON's strings, numbers, booleans and flat lists are valid TOML; a
-        # table of such values becomes an inline table.
-        if isinstance(value, dict):
-            items = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
-            lines.append(f"{key} = {{ {items} }}")
+        if isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(map(_toml_value, value))}]")
         else:
-            lines.append(f"{key} = {json.dumps(value)}")
+            lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _toml_value(value) -> str:
+    # JSON's strings, numbers and booleans are valid TOML; a table of them
+    # becomes an inline table.
+    if isinstance(value, dict):
+        items = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
+        return f"{{ {items} }}"
+    return json.dumps(value)
 
 
 # -- checks ----------------------------------------------------------------------
@@ -212,9 +218,7 @@ def _check(config: dict) -> dict:
     c["layers"] = _layers(c["layers"])
     for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
         c[key] = _string(c, key).lower()
-    # A name, or a table of settings such as {name = "variance_scaling", scale = 16.0}.
-    if not isinstance(c["kernel_initializer"], dict):
-        c["kernel_initializer"] = _string(c, "kernel_initializer").lower()
+    c["kernel_initializer"] = _kernel_initializers(c)
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
                      ("warmup", 0)):
@@ -280,15 +284,50 @@ def _check_names(c) -> None:
     loading data."""
     from .. import activations, initializers, losses, optimizers
 
-    lookups = [("activation", activations.get), ("loss", losses.get),
-               ("optimizer", optimizers.get), ("kernel_initializer", initializers.get)]
+    lookups = [("activation", c["activation"], activations.get),
+               ("loss", c["loss"], losses.get), ("optimizer", c["optimizer"], optimizers.get)]
+    kernels = c["kernel_initializer"]
+    if isinstance(kernels, list):
+        lookups += [(f"kernel_initializer[{i}]", init, initializers.get)
+                    for i, init in enumerate(kernels)]
+    else:
+        lookups.append(("kernel_initializer", kernels, initializers.get))
     if c["output_activation"] != "auto":
-        lookups.append(("output_activation", activations.get))
-    for key, get in lookups:
+        lookups.append(("output_activation", c["output_activation"], activations.get))
+    for key, value, get in lookups:
         try:
-            get(c[key])
+            get(value)
         except InvalidArgumentError as err:
             raise ConfigError(f"{key}: {err}") from None
+
+
+def _kernel_initializers(c):
+    """One initializer for every kernel, or a list of one per Dense layer.
+
+    Each is a name or a table of settings such as
+    ``{name = "variance_scaling", scale = 16.0}``; a list holds one for each
+    hidden layer and one for the output layer, in order.
+    """
+    value = c["kernel_initializer"]
+    if not isinstance(value, list):
+        return value if isinstance(value, dict) else _string(c, "kernel_initializer").lower()
+    expected = len(c["layers"]) + 1
+    if len(value) != expected:
+        raise ConfigError(
+            f"kernel_initializer as a list needs one initializer per Dense layer: "
+            f"{expected} ({len(c['layers'])} hidden and the output). "
+            f"Received {len(value)}: {value!r}"
+        )
+    kernels = []
+    for i, init in enumerate(value):
+        if isinstance(init, str):
+            kernels.append(init.lower())
+        elif isinstance(init, dict):
+            kernels.append(init)
+        else:
+            raise ConfigError(f"kernel_initializer[{i}] must be a name or a table of "
+                              f"settings. Received: {_describe(init)}")
+    return kernels
 
 
 def _describe(value) -> str:

@@ -103,8 +103,10 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         output_activation = "sigmoid" if binary else "softmax"
     if config.get("label_smoothing"):
         loss = type(loss)(label_smoothing=config["label_smoothing"])
-    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None,
-             "kernel_initializer": config.get("kernel_initializer", "glorot_uniform")}
+    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None}
+    kernels = config.get("kernel_initializer", "glorot_uniform")
+    if not isinstance(kernels, list):  # one for every Dense layer
+        kernels = [kernels] * (len(config["layers"]) + 1)
     if config.get("max_norm"):
         dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
     layers = []
@@ -114,15 +116,17 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         layers.append(nz.layers.RandomFlip())
     if config.get("input_dropout"):
         layers.append(nz.layers.Dropout(config["input_dropout"]))
-    for units in config["layers"]:
+    for units, kernel in zip(config["layers"], kernels[:-1], strict=True):
         if config.get("batch_norm"):
-            layers += [nz.layers.Dense(units, use_bias=False, **dense),
+            layers += [nz.layers.Dense(units, use_bias=False, kernel_initializer=kernel, **dense),
                        nz.layers.BatchNormalization(), nz.layers.Activation(config["activation"])]
         else:
-            layers.append(nz.layers.Dense(units, activation=config["activation"], **dense))
+            layers.append(nz.layers.Dense(units, activation=config["activation"],
+                                          kernel_initializer=kernel, **dense))
         if config["dropout"]:
             layers.append(nz.layers.Dropout(config["dropout"]))
-    layers.append(nz.layers.Dense(n_outputs, activation=output_activation, **dense))
+    layers.append(nz.layers.Dense(n_outputs, activation=output_activation,
+                                  kernel_initializer=kernels[-1], **dense))
     model = nz.Sequential(layers, seed=config["seed"], dtype=config["dtype"])
     optimizer = {"name": config["optimizer"]}
     if config["learning_rate"] is not None:
