@@ -30,11 +30,12 @@ def main(argv=None) -> dict[int, float]:
     for seed in args.seeds:
         # Orthogonal kernels whose gains grow towards the output, making up for
         # the sigmoid's slope (at most 1/4) on the way back.
-        Orthogonal = nz.initializers.Orthogonal
+        gains = (1.0, 8.0, 16.0)
         model = nz.Sequential([
-            nz.layers.Dense(128, activation="sigmoid", kernel_initializer=Orthogonal(1.0)),
-            nz.layers.Dense(64, activation="sigmoid", kernel_initializer=Orthogonal(8.0)),
-            nz.layers.Dense(10, activation="softmax", kernel_initializer=Orthogonal(16.0)),
+            nz.layers.Dense(units, activation=activation,
+                            kernel_initializer=nz.initializers.Orthogonal(gain))
+            for units, activation, gain in zip((128, 64, 10), ("sigmoid", "sigmoid", "softmax"),
+                                               gains, strict=True)
         ], seed=seed)
         model.compile(optimizer=nz.optimizers.SGD(learning_rate=0.001),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
