@@ -26,8 +26,7 @@ sys.path.insert(0, HERE)
 from common import load_data, set_threads  # noqa: E402
 from frameworks import FRAMEWORKS, make_runner  # noqa: E402
 from suite import CASES  # noqa: E402
-
-NAMES = {"nnzero": "nnzero", "pytorch": "PyTorch", "sklearn": "scikit-learn"}
+from table import NAMES  # noqa: E402
 
 
 def main(argv=None) -> dict[str, list[tuple[float, float]]]:

@@ -16,6 +16,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+PEERS = BENCH.parent / "tutorial_004_peers.py"
 
 
 def test_quick_benchmark_prints_the_table(tmp_path):
@@ -38,9 +39,8 @@ def test_quick_benchmark_prints_the_table(tmp_path):
 
 
 def test_tutorial_004_peers_print_one_row_per_epoch():
-    script = BENCH.parent / "tutorial_004_peers.py"
     done = subprocess.run(
-        [sys.executable, str(script), "--epochs", "2", "--synthetic", "500", "--threads", "1"],
+        [sys.executable, str(PEERS), "--epochs", "2", "--synthetic", "500", "--threads", "1"],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -53,8 +53,7 @@ def test_tutorial_004_peers_print_one_row_per_epoch():
 
 
 def test_tutorial_004_peers_refuse_zero_epochs():
-    script = BENCH.parent / "tutorial_004_peers.py"
-    done = subprocess.run([sys.executable, str(script), "--epochs", "0", "--synthetic", "300"],
+    done = subprocess.run([sys.executable, str(PEERS), "--epochs", "0", "--synthetic", "300"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert "--epochs must be at least 1; received 0" in done.stderr
