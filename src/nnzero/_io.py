@@ -1,5 +1,5 @@
-"""Atomic file writes: a crash or a full disk never leaves a half-written
-file where a good one was."""
+"""Writing files: atomic writes (a crash or a full disk never leaves a
+half-written file where a good one was), and NumPy scalars in JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ import os
 import uuid
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ModelFileError
+
+__all__ = ["atomic_write_bytes", "numpy_scalar_to_python"]
 
 
 def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileError) -> None:
@@ -18,6 +22,14 @@ def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileErro
     The file gets the permissions an ordinary ``open`` would give it (0666
     less the umask). Failures raise ``error`` with the reason; any previous
     file at ``path`` is left intact and no temporary file stays behind.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> atomic_write_bytes(path, b"kept whole")
+    >>> open(path, "rb").read()
+    b'kept whole'
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
@@ -47,6 +59,29 @@ def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileErro
         if created:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def numpy_scalar_to_python(value, where: str = "a JSON file"):
+    """The Python number or bool a NumPy scalar holds: the ``default`` hook
+    that lets ``json.dumps`` write values such as ``np.float32(0.5)``.
+
+    Anything else raises TypeError, as ``json.dumps`` expects, saying that
+    it cannot be stored in ``where`` (bind it with :func:`functools.partial`).
+
+    Example
+    -------
+    >>> import json
+    >>> import numpy as np
+    >>> json.dumps({"loss": np.float32(0.5)}, default=numpy_scalar_to_python)
+    '{"loss": 0.5}'
+    >>> numpy_scalar_to_python(object(), where="a checkpoint")
+    Traceback (most recent call last):
+    ...
+    TypeError: object cannot be stored in a checkpoint
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot be stored in {where}")
 
 
 def _fsync_directory(directory: Path) -> None:

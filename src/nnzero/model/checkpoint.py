@@ -37,7 +37,6 @@ Example
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import signal
@@ -49,9 +48,9 @@ from pathlib import Path
 from .._io import atomic_write_bytes
 from .._validation import check_int
 from ..errors import InvalidArgumentError, InvalidTypeError, ModelFileError
-from . import saving
 from .callbacks import Callback
-from .checkpoint_file import STATE_VERSION, fingerprint, plain, read_arrays, read_state
+from .checkpoint_file import checkpoint_bytes, fingerprint, read_arrays, read_state
+from .file_format import model_arrays
 
 __all__ = ["CHECKPOINT_FILE", "Checkpointer", "PartialEpoch", "interruptible"]
 
@@ -169,8 +168,7 @@ class Checkpointer(Callback):
         model = self.model
         tensors, optimizer_state, rng_state = read_arrays(self.path, model, state)
         # Everything is checked: only now does the model change.
-        arrays = [a for layer in model.layers for _, a in saving._layer_arrays(layer)]
-        for array, value in zip(arrays, tensors, strict=True):
+        for (_, array), value in zip(model_arrays(model), tensors, strict=True):
             array[...] = value
         if optimizer_state is not None:
             model.optimizer.set_state(optimizer_state)
@@ -271,20 +269,9 @@ class Checkpointer(Callback):
         self._write(self._epoch, self._batch, self._lr_before, partial=partial)
 
     def _write(self, epoch, batch, learning_rate, partial=None, stopped=None):
-        history = self.model.history
-        state = {
-            "version": STATE_VERSION,
-            "epoch": epoch,
-            "batch": batch,
-            "learning_rate": learning_rate,
-            "history": history.history,
-            "history_epochs": history.epoch,
-            "stopped_reason": stopped,
-            "partial": partial,
-            "fingerprint": self._fingerprint,
-        }
-        text = json.dumps(state, default=plain)
-        data = saving.model_bytes(self.model, extra_metadata={"checkpoint": text})
+        data = checkpoint_bytes(self.model, epoch=epoch, batch=batch,
+                                learning_rate=learning_rate, partial=partial,
+                                stopped_reason=stopped, run_fingerprint=self._fingerprint)
         atomic_write_bytes(self.path, data)
 
     def _stop(self):

@@ -1,11 +1,13 @@
-"""The checkpoint file: what identifies a run, and reading a checkpoint back
-with every entry checked before anything in the model changes.
+"""The checkpoint entry of a ``.nnz`` file: what identifies a run, writing
+the training state, and reading it back with every entry checked before
+anything in the model changes.
 
-A checkpoint is an nnzero model file (see :mod:`nnzero.model.saving`) whose
-metadata also holds ``checkpoint``: JSON with the epoch and batch reached,
-the history, the partial sums of an unfinished epoch and a fingerprint of
-the run (model, optimizer, loss, batch size, a digest of the data), so a
-checkpoint is never resumed by a different run.
+A checkpoint is an nnzero model file (its layout is
+:mod:`nnzero.model.file_format`'s) whose metadata also holds
+``checkpoint``: JSON with the epoch and batch reached, the history, the
+partial sums of an unfinished epoch and a fingerprint of the run (model,
+optimizer, loss, batch size, a digest of the data), so a checkpoint is never
+resumed by a different run. ``docs/file_format.md`` lists every key.
 
 Example
 -------
@@ -16,24 +18,48 @@ Example
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import math
 
 import numpy as np
-from safetensors import safe_open
 
+from .._io import numpy_scalar_to_python
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
-from . import saving
+from .file_format import (
+    CHECKPOINT_KEY,
+    check_rng_state,
+    model_file_bytes,
+    open_file,
+    read_json_entry,
+    read_layer_tensors,
+    read_optimizer_state,
+    read_rng_state,
+)
 
-__all__ = ["STATE_VERSION", "fingerprint", "plain", "read_arrays", "read_state"]
+__all__ = ["STATE_VERSION", "checkpoint_bytes", "fingerprint", "read_arrays", "read_state"]
 
 #: Version of the ``checkpoint`` metadata entry's layout.
 STATE_VERSION = 1
 
 
 def fingerprint(model, arrays, input_shape, batch_size, shuffle) -> dict:
-    """What must not change between a run and its resumption."""
+    """What must not change between a run and its resumption: the model's
+    and training settings and a digest of ``arrays`` (the training and
+    validation arrays, ``None`` for one that is absent).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> run = fingerprint(model, [np.ones((4, 2)), np.ones(4)], (2,), 2, True)
+    >>> run["batch_size"], run["samples"], len(run["data"])
+    (2, 4, 32)
+    """
     optimizer = config_of(model.optimizer, "optimizer")
     if isinstance(optimizer.get("learning_rate"), float):
         # Restored from the checkpoint (a callback may have changed it).
@@ -58,6 +84,51 @@ def fingerprint(model, arrays, input_shape, batch_size, shuffle) -> dict:
         "samples": len(arrays[0]),
         "data": digest.hexdigest(),
     }
+
+
+# JSON's hook for the NumPy scalars a history or a metric sum may hold.
+_to_json = functools.partial(numpy_scalar_to_python, where="a checkpoint")
+
+
+def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_reason,
+                     run_fingerprint) -> bytes:
+    """The content of a checkpoint: ``model``'s file with the training state
+    in its ``checkpoint`` entry.
+
+    ``epoch`` epochs and ``batch`` batches of the next are done; ``partial``
+    (``None`` at an epoch's end) holds the unfinished epoch's
+    ``epoch_rng_state``, ``loss_sum``, ``metric_sums``, ``learning_rate``
+    and ``elapsed`` seconds. The history is ``model.history``'s. A value
+    JSON cannot hold raises TypeError.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.ones((4, 2)), np.ones(4)
+    >>> _ = model.fit(x, y, epochs=1, verbose=0)
+    >>> data = checkpoint_bytes(model, epoch=1, batch=0, learning_rate=0.01, partial=None,
+    ...                         stopped_reason=None,
+    ...                         run_fingerprint=fingerprint(model, [x, y], (2,), 4, True))
+    >>> data[:8] != b""
+    True
+    """
+    history = model.history
+    state = {
+        "version": STATE_VERSION,
+        "epoch": epoch,
+        "batch": batch,
+        "learning_rate": learning_rate,
+        "history": history.history,
+        "history_epochs": history.epoch,
+        "stopped_reason": stopped_reason,
+        "partial": partial,
+        "fingerprint": run_fingerprint,
+    }
+    text = json.dumps(state, default=_to_json)
+    return model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text})
 
 
 _FINGERPRINT_WORDS = {
@@ -89,19 +160,26 @@ def _check_same_run(path, saved, current) -> None:
             )
 
 
-def _open(path):
-    try:
-        return safe_open(str(path), framework="numpy")
-    except Exception as err:  # the Rust parser raises its own error types
-        raise ModelFileError(
-            f"The checkpoint {str(path)!r} is unreadable ({err}); delete it to start over."
-        ) from None
-
-
 def read_state(path, fingerprint, n_metrics) -> dict:
-    """The training state in a checkpoint, checked to belong to this run."""
-    with _open(path) as f:
-        state = saving._json(f.metadata() or {}, "checkpoint", path)
+    """The training state in the checkpoint at ``path``, checked to be
+    whole and to belong to the run ``fingerprint`` describes.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = model.fit(x, y, epochs=1, verbose=0, batch_size=4, checkpoint_dir=folder)
+    >>> run = fingerprint(model, [x, y, None], (2,), 4, True)  # fit's arrays, as fit sees them
+    >>> read_state(os.path.join(folder, "checkpoint.nnz"), run, 0)["epoch"]
+    1
+    """
+    with open_file(path, "checkpoint") as f:
+        state = read_json_entry(f.metadata() or {}, CHECKPOINT_KEY, path)
     _check_state(state, path)
     _check_same_run(path, state.get("fingerprint"), fingerprint)
     partial = state["partial"]
@@ -111,30 +189,35 @@ def read_state(path, fingerprint, n_metrics) -> dict:
 
 
 def read_arrays(path, model, state):
-    """The weights, optimizer state and generator state in a checkpoint,
-    all checked against ``model`` before anything is returned."""
-    with _open(path) as f:
+    """The weights, optimizer state and generator state in the checkpoint
+    at ``path``, all checked against ``model`` before anything is returned:
+    ``(layer arrays in file_format.model_arrays order, optimizer state or
+    None, rng_state)``. ``state`` is :func:`read_state`'s.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = model.fit(x, y, epochs=1, verbose=0, batch_size=4, checkpoint_dir=folder)
+    >>> path = os.path.join(folder, "checkpoint.nnz")
+    >>> state = read_state(path, fingerprint(model, [x, y, None], (2,), 4, True), 0)
+    >>> arrays, optimizer_state, rng_state = read_arrays(path, model, state)
+    >>> [a.shape for a in arrays], optimizer_state["iterations"]
+    ([(2, 1), (1,)], 1)
+    """
+    with open_file(path, "checkpoint") as f:
         metadata = f.metadata() or {}
-        keys = set(f.keys())
-        tensors = [
-            saving._tensor(f, keys, f"layers.{i}.{name}", param, path)
-            for i, layer in enumerate(model.layers)
-            for name, param in saving._layer_arrays(layer)
-        ]
-        optimizer_state = saving.optimizer_state(model, metadata, f, keys, path)
-        rng_state = saving._json(metadata, "rng_state", path)
-    _check_rng_state(rng_state, model, path, "rng_state")
+        tensors = read_layer_tensors(f, model, path)
+        optimizer_state = read_optimizer_state(model, metadata, f, path)
+        rng_state = read_rng_state(metadata, model.rng, path, where="rng_state")
     if state["partial"] is not None:
-        _check_rng_state(state["partial"]["epoch_rng_state"], model, path, "epoch_rng_state")
+        check_rng_state(state["partial"]["epoch_rng_state"], model.rng, path, "epoch_rng_state")
     return tensors, optimizer_state, rng_state
-
-
-def _check_rng_state(candidate, model, path, where) -> None:
-    scratch = np.random.Generator(type(model.rng.bit_generator)())
-    try:
-        scratch.bit_generator.state = candidate
-    except (TypeError, ValueError, KeyError, OverflowError) as err:
-        raise ModelFileError(f"{str(path)!r} has an invalid {where}: {err}") from None
 
 
 def _check_state(state, path) -> None:
@@ -185,9 +268,3 @@ def _check_state(state, path) -> None:
 
 def _is_real(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} cannot be stored in a checkpoint")
