@@ -224,10 +224,11 @@ def test_save_load_onnx_and_torch_mapping(tmp_path):
                                                                        "RandomFlip"]
     assert np.array_equal(loaded.predict(x_test), model.predict(x_test))
     from nnzero.interop import torch_modules
+    from nnzero.onnx import to_onnx
 
     assert [name for name, _ in torch_modules(model)] == ["Linear", "ReLU", "Linear", "Softmax"]
     ort = pytest.importorskip("onnxruntime")
-    proto = model.to_onnx()
+    proto = to_onnx(model)
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     (name,) = [i.name for i in session.get_inputs()]
     onnx_out = session.run(None, {name: x_test})[0]
@@ -255,9 +256,9 @@ def test_run_options_put_the_augmentation_layers_first():
     ({"dataset": "moons", "augment_flip": True}, "image datasets only"),
     ({"dataset": "mnist", "augment_shift": 28}, "below the image side"),
     ({"dataset": "digits", "augment_shift": 8}, "below the image side"),
-    ({"dataset": "mnist", "augment_shift": -1}, "augment_shift must be at least 0"),
-    ({"dataset": "mnist", "augment_shift": 1.5}, "augment_shift must be a whole number"),
-    ({"dataset": "mnist", "augment_flip": "yes"}, "augment_flip must be true or false"),
+    ({"dataset": "mnist", "augment_shift": -1}, "`augment_shift` must be >= 0"),
+    ({"dataset": "mnist", "augment_shift": 1.5}, "`augment_shift` must be an integer"),
+    ({"dataset": "mnist", "augment_flip": "yes"}, "`augment_flip` must be True or False"),
 ])
 def test_bad_run_options(overrides, message):
     with pytest.raises(ConfigError, match=message):

@@ -250,7 +250,6 @@ def test_malformed_csv(tmp_path):
         ({"delimiter": 3}, "delimiter"),
         ({"encode_labels": "yes"}, "encode_labels"),
         ({"encode_labels": 1}, "encode_labels"),
-        ({"header": "yes"}, "header"),
         ({"encoding": "no-such-codec"}, "encoding"),
     ],
 )

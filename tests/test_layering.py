@@ -38,7 +38,7 @@ RING_NAMES = {BOTTOM: "bottom", CORE_LEAF: "core (leaf)", CORE: "core",
 # (a prefix ``nnzero.layers`` covers the package and its submodules).
 RINGS = {
     BOTTOM: ["errors", "_validation", "_registry", "_io", "_flat", "_chunks", "_version",
-             "threads"],
+             "_targets", "threads"],
     CORE_LEAF: ["activations", "initializers", "regularizers", "constraints", "schedules",
                 "metrics"],
     CORE: ["losses", "optimizers", "layers", "perceptron"],
@@ -49,7 +49,8 @@ RINGS = {
 
 # Private modules whose public names any module may import.
 SHARED_PRIVATE = {f"{ROOT}.{name}" for name in
-                  ("_validation", "_registry", "_io", "_flat", "_chunks", "_version")}
+                  ("_validation", "_registry", "_io", "_flat", "_chunks", "_version",
+                   "_targets")}
 
 
 def _module_name(path: Path) -> str:

@@ -55,7 +55,7 @@ ALL_ACTIVATIONS = [
 def test_mnist_shaped_model_matches_onnxruntime(tmp_path, capsys):
     model = _trained_mnist_model(ALL_ACTIVATIONS)
     path = tmp_path / "mnist.onnx"
-    model.to_onnx(path)
+    to_onnx(model, path)
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     x = _mnist_like(2000, seed=2)
@@ -141,7 +141,7 @@ def test_user_layer_is_named_in_the_error(tmp_path):
     model = nz.Sequential([nz.layers.Dense(4), Double()])
     model.build((3,))
     with pytest.raises(nz.InvalidArgumentError, match=r"Layer 1 \(Double\) cannot be exported"):
-        model.to_onnx(tmp_path / "x.onnx")
+        to_onnx(model, tmp_path / "x.onnx")
     assert not (tmp_path / "x.onnx").exists()
 
 

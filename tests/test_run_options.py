@@ -72,17 +72,17 @@ def test_defaults_build_the_plain_network():
 
 
 @pytest.mark.parametrize("values,match", [
-    ({"schedule": "linear"}, "schedule must be one of"),
+    ({"schedule": "linear"}, "`schedule` must be one of"),
     ({"warmup": 2}, "warmup"),
     ({"schedule": "cosine", "warmup": 10, "epochs": 10}, "warmup"),
     ({"nesterov": True}, "nesterov needs"),
-    ({"nesterov": "yes"}, "nesterov must be true or false"),
-    ({"batch_norm": 1}, "batch_norm must be true or false"),
+    ({"nesterov": "yes"}, "`nesterov` must be True or False"),
+    ({"batch_norm": 1}, "`batch_norm` must be True or False"),
     ({"label_smoothing": 0.1, "loss": "mse"}, "label_smoothing applies"),
-    ({"label_smoothing": 1.0}, "label_smoothing must be in"),
+    ({"label_smoothing": 1.0}, "`label_smoothing` must be finite and in"),
     ({"input_dropout": -0.1}, "input_dropout"),
-    ({"max_norm": -1}, "max_norm must be at least 0"),
-    ({"split_seed": -1}, "split_seed must be at least 0"),
+    ({"max_norm": -1}, r"`max_norm` must be finite and in \[0, inf\)"),
+    ({"split_seed": -1}, "`split_seed` must be >= 0"),
     ({"kernel_initializer": "glorot"}, "kernel_initializer: Unknown initializer"),
 ])
 def test_bad_values_are_config_errors(values, match):

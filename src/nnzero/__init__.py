@@ -17,10 +17,12 @@ from . import (
     layers,
     losses,
     metrics,
+    onnx,
     optimizers,
     regularizers,
     schedules,
 )
+from ._version import __version__ as __version__
 from .errors import (
     DataFormatError,
     DatasetNotFoundError,
@@ -35,8 +37,6 @@ from .gradcheck import gradcheck
 from .model import History, Sequential, callbacks, load_model
 from .perceptron import Perceptron
 from .threads import limit_threads
-
-__version__ = "0.1.0"
 
 
 def __getattr__(name):
@@ -72,6 +72,7 @@ __all__ = [
     "load_model",
     "losses",
     "metrics",
+    "onnx",
     "optimizers",
     "regularizers",
     "schedules",

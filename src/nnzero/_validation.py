@@ -7,8 +7,10 @@ what was received.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -77,6 +79,54 @@ def check_bool(value: Any, name: str) -> bool:
             f"{type(value).__name__}"
         )
     return bool(value)
+
+
+def check_string(value: Any, name: str) -> str:
+    """A non-empty string.
+
+    Example
+    -------
+    >>> from nnzero._validation import check_string
+    >>> check_string("relu", "activation")
+    'relu'
+    >>> check_string("", "activation")
+    Traceback (most recent call last):
+    ...
+    nnzero.errors.InvalidTypeError: `activation` must be a non-empty string. Received: \
+activation='' of type str
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidTypeError(
+            f"`{name}` must be a non-empty string. Received: {name}={value!r} of type "
+            f"{type(value).__name__}"
+        )
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """One of ``choices`` (strings, compared as given); the error lists them
+    all and suggests the closest.
+
+    Example
+    -------
+    >>> from nnzero._validation import check_choice
+    >>> check_choice("cosine", "schedule", ("constant", "cosine"))
+    'cosine'
+    >>> check_choice("cosin", "schedule", ("constant", "cosine"))
+    Traceback (most recent call last):
+    ...
+    nnzero.errors.InvalidArgumentError: `schedule` must be one of 'constant', 'cosine'. \
+Did you mean 'cosine'? Received: schedule='cosin'
+    """
+    value = check_string(value, name)
+    if value not in choices:
+        close = difflib.get_close_matches(value, choices, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise InvalidArgumentError(
+            f"`{name}` must be one of {', '.join(map(repr, choices))}.{hint} "
+            f"Received: {name}={value!r}"
+        )
+    return value
 
 
 def check_int(value: Any, name: str, *, low: int | None = None) -> int:

@@ -47,8 +47,25 @@ def _constants(x):
     return consts
 
 
-class Activation:
-    """Base class; subclasses implement ``forward`` and ``derivative``."""
+class ActivationFunction:
+    """Base class of the activation functions; subclasses implement
+    ``forward`` and ``derivative``.
+
+    Not to be confused with the layer :class:`nnzero.layers.Activation`,
+    which applies one of these functions as a layer of its own.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from nnzero.activations import ActivationFunction
+    >>> class Square(ActivationFunction):
+    ...     def forward(self, z):
+    ...         return z * z
+    ...     def derivative(self, z, a):
+    ...         return 2 * z
+    >>> Square().backward(np.array([1.0]), np.array([3.0]), np.array([9.0]))
+    array([6.])
+    """
 
     #: False for functions with no usable gradient (the perceptron's step).
     differentiable = True
@@ -76,7 +93,7 @@ class Activation:
 
 
 @register("linear", "identity")
-class Linear(Activation):
+class Linear(ActivationFunction):
     """``a = z``."""
 
     def forward(self, z):
@@ -90,7 +107,7 @@ class Linear(Activation):
 
 
 @register("sigmoid", "logistic")
-class Sigmoid(Activation):
+class Sigmoid(ActivationFunction):
     """``a = 1 / (1 + exp(-z))``, computed without overflow for any ``z``."""
 
     def forward(self, z):
@@ -134,7 +151,7 @@ class Sigmoid(Activation):
 
 
 @register("tanh")
-class Tanh(Activation):
+class Tanh(ActivationFunction):
     """Hyperbolic tangent."""
 
     def forward(self, z):
@@ -145,7 +162,7 @@ class Tanh(Activation):
 
 
 @register("relu")
-class ReLU(Activation):
+class ReLU(ActivationFunction):
     """``a = max(z, 0)``; its derivative at 0 is taken as 0, as in PyTorch."""
 
     def forward(self, z):
@@ -161,7 +178,7 @@ class ReLU(Activation):
 
 
 @register("leaky_relu")
-class LeakyReLU(Activation):
+class LeakyReLU(ActivationFunction):
     """``a = z`` for ``z > 0`` else ``negative_slope * z`` (PyTorch's default slope 0.01)."""
 
     def __init__(self, negative_slope: float = 0.01):
@@ -178,7 +195,7 @@ class LeakyReLU(Activation):
 
 
 @register("elu")
-class ELU(Activation):
+class ELU(ActivationFunction):
     """``a = z`` for ``z > 0`` else ``alpha * (exp(z) - 1)``."""
 
     def __init__(self, alpha: float = 1.0):
@@ -198,7 +215,7 @@ class ELU(Activation):
 
 
 @register("softmax")
-class Softmax(Activation):
+class Softmax(ActivationFunction):
     """Row-wise ``exp(z) / sum(exp(z))``, shifted by the row maximum so no
     ``exp`` overflows."""
 
@@ -219,7 +236,7 @@ class Softmax(Activation):
 
 
 @register("step", "heaviside")
-class Step(Activation):
+class Step(ActivationFunction):
     """Rosenblatt's threshold: 1 where ``z >= 0``, else 0. It has no useful
     gradient, so it is only for :class:`nnzero.Perceptron`."""
 
@@ -236,7 +253,7 @@ class Step(Activation):
         )
 
 
-class _UserActivation(Activation):
+class _UserActivation(ActivationFunction):
     """Adapter giving a user's forward/derivative object the full interface."""
 
     def __init__(self, obj):
@@ -260,7 +277,7 @@ class _UserActivation(Activation):
         return repr(self.obj)
 
 
-def get(identifier, argument: str = "activation") -> Activation:
+def get(identifier, argument: str = "activation") -> ActivationFunction:
     """Resolve a name, config dict, ``None`` (linear) or object to an activation.
 
     >>> get("tanh")
@@ -269,7 +286,7 @@ def get(identifier, argument: str = "activation") -> Activation:
     if identifier is None:
         return Linear()
     resolved = _REGISTRY.get(identifier, argument)
-    if isinstance(resolved, Activation):
+    if isinstance(resolved, ActivationFunction):
         return resolved
     return _UserActivation(resolved)
 

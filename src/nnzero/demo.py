@@ -17,9 +17,10 @@ import argparse
 
 import numpy as np
 
-import nnzero as nz
+from nnzero import layers, optimizers
 from nnzero.datasets import load_digits_fallback, load_mnist
 from nnzero.errors import DatasetNotFoundError
+from nnzero.model import Sequential
 
 __all__ = ["build_model", "load_data", "main"]
 
@@ -50,12 +51,12 @@ def build_model(seed=0):
     >>> from nnzero.demo import build_model
     >>> model = build_model()  # doctest: +SKIP
     """
-    model = nz.Sequential([
-        nz.layers.Dense(128, activation="relu"),
-        nz.layers.Dense(64, activation="relu"),
-        nz.layers.Dense(10, activation="softmax"),
+    model = Sequential([
+        layers.Dense(128, activation="relu"),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(10, activation="softmax"),
     ], seed=seed)
-    model.compile(optimizer=nz.optimizers.Adam(1e-3),
+    model.compile(optimizer=optimizers.Adam(1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from ._io import atomic_write_bytes
+from ._validation import check_bool
 from .activations import ELU, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from .errors import InvalidArgumentError, InvalidTypeError, ModelFileError
 from .layers import Activation, Dense, Dropout, Flatten, RandomFlip, RandomTranslation
@@ -198,8 +199,7 @@ def import_torch_safetensors(path, model, strict: bool = True):
             "`model` must be an nnzero Sequential or a list of layers. "
             f"Received: {type(model).__name__}"
         )
-    if not isinstance(strict, bool):
-        raise InvalidTypeError(f"`strict` must be a bool. Received: strict={strict!r}")
+    strict = check_bool(strict, "strict")
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No safetensors file at {str(path)!r}.")

@@ -42,11 +42,12 @@ Example
 -------
 >>> import os, tempfile
 >>> import nnzero as nz
+>>> from nnzero.onnx import to_onnx
 >>> model = nz.Sequential([nz.layers.Dense(4, activation="relu"),
 ...                        nz.layers.Dense(3, activation="softmax")], seed=0)
 >>> model.build((5,))
 >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
->>> proto = model.to_onnx(path)
+>>> proto = to_onnx(model, path)
 >>> [node.op_type for node in proto.graph.node]
 ['Gemm', 'Relu', 'Gemm', 'Softmax']
 """
@@ -57,6 +58,7 @@ import numpy as np
 
 from ._io import atomic_write_bytes
 from ._validation import check_int
+from ._version import __version__
 from .activations import ELU, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .errors import InvalidArgumentError, InvalidTypeError
 from .layers import Activation, Dense, Dropout, Flatten, RandomFlip, RandomTranslation
@@ -189,8 +191,6 @@ def to_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_name: str = "
     else:
         # No node made the result (only Dropout or augmentation layers): pass the input through.
         builder.node("Identity", [tensor], output_name)
-    from . import __version__
-
     elem = helper.np_dtype_to_tensor_dtype(np.dtype(model.dtype))
     graph = helper.make_graph(
         builder.nodes,

@@ -35,7 +35,7 @@ from . import schedules
 from ._flat import FlatState
 from ._registry import Registry, config_of
 from ._validation import check_bool, check_number, check_positive
-from .errors import InvalidArgumentError, InvalidTypeError
+from .errors import InvalidArgumentError
 
 _REGISTRY = Registry("optimizer", protocol=("apply",))
 register = _REGISTRY.register
@@ -168,8 +168,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate, weight_decay)
         self.momentum = check_number(momentum, "momentum", low=0.0)
         self.dampening = check_number(dampening, "dampening", low=0.0, high=1.0)
-        if not isinstance(nesterov, bool):
-            raise InvalidTypeError(f"`nesterov` must be a bool. Received: nesterov={nesterov!r}")
+        nesterov = check_bool(nesterov, "nesterov")
         if nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise InvalidArgumentError(
                 "Nesterov momentum needs momentum > 0 and dampening = 0. "

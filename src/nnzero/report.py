@@ -28,11 +28,12 @@ from pathlib import Path
 from ._io import atomic_write_bytes
 from .errors import InvalidArgumentError
 
-__all__ = ["RunDirError", "build_report", "per_class_table", "write_report"]
+__all__ = ["PLOT_FILES", "RunDirError", "build_report", "per_class_table", "write_report"]
 
-# Captions of the plots a run writes, in the order they are shown; any other
-# image in the directory follows under its file name.
-_PLOTS = {
+#: The plot files a run may write (:func:`nnzero.runs.write_plots`), each with
+#: its caption, in the order the page shows them; any other image in the run
+#: directory follows under its file name.
+PLOT_FILES = {
     "history.png": "Loss and accuracy per epoch (training and validation)",
     "confusion_matrix.png": "Confusion matrix on the test set",
     "misclassified.png": "Misclassified test images (true → predicted)",
@@ -257,15 +258,15 @@ def _cards(metrics) -> str:
 
 
 def _figures(run_dir) -> str:
-    names = [n for n in _PLOTS if (run_dir / n).is_file()]
+    names = [n for n in PLOT_FILES if (run_dir / n).is_file()]
     names += sorted(p.name for p in run_dir.iterdir()
-                    if p.suffix.lower() in (".png", ".gif") and p.name not in _PLOTS)
+                    if p.suffix.lower() in (".png", ".gif") and p.name not in PLOT_FILES)
     figures = []
     for name in names:
         uri = _data_uri(run_dir / name)
         if uri is None:
             continue
-        caption = _PLOTS.get(name, name)
+        caption = PLOT_FILES.get(name, name)
         wide = " class='wide'" if name == "history.png" else ""
         figures.append(f"<figure{wide}><img src='{uri}' alt='{_e(caption)}'>"
                        f"<figcaption>{_e(caption)}</figcaption></figure>")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from .._version import __version__
 
 __all__ = ["cli"]
 
@@ -158,8 +158,8 @@ def evaluate(model_path, as_json, **options):
     Settings not given are read from the run's config.toml beside MODEL,
     when there is one, so a toy set is regenerated exactly as in training.
     """
-    import nnzero as nz
-
+    from ..errors import NotCompiledError
+    from ..model import load_model
     from ..runs import encode_targets, load_run_data, load_toml, resolve_config
 
     beside = Path(model_path).with_name("config.toml")
@@ -168,10 +168,10 @@ def evaluate(model_path, as_json, **options):
     if options["dataset"] is not None or options["csv"] is not None:
         defaults = {k: v for k, v in defaults.items()
                     if k not in ("dataset", "csv", "target")}
-    model = nz.load_model(model_path)
+    model = load_model(model_path)
     if not model.compiled:
-        raise nz.NotCompiledError(f"{model_path} was saved without a loss; it cannot be "
-                                  "evaluated.")
+        raise NotCompiledError(f"{model_path} was saved without a loss; it cannot be "
+                               "evaluated.")
     config = resolve_config(defaults, dict(options, validation_split=0.0,
                                            dtype=model.dtype.name), source=str(beside))
     data = load_run_data(config)
@@ -201,15 +201,15 @@ def predict(model_path, images, top):
     """
     import numpy as np
 
-    import nnzero as nz
-
+    from ..errors import InvalidArgumentError
+    from ..model import load_model
     from .images import image_to_input, open_image
 
-    model = nz.load_model(model_path, compile=True)
+    model = load_model(model_path, compile=True)
     width = model.input_shape[0] if len(model.input_shape) == 1 else None
     side = int(round(width ** 0.5)) if width else 0
     if not width or side * side != width:
-        raise nz.InvalidArgumentError(
+        raise InvalidArgumentError(
             f"{model_path} takes inputs of shape {model.input_shape}, not square images; "
             "predict reads images for models trained on mnist, fashion-mnist or digits.")
     names = _class_names(Path(model_path))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnzero._validation import check_bool
 from nnzero.errors import (
     DataFormatError,
     DatasetNotFoundError,
@@ -104,13 +105,14 @@ def load_csv(
     ((2, 2), dtype('int64'), None)
     """
     path = _check_path(path)
+    if isinstance(encode_labels, np.bool_):
+        encode_labels = bool(encode_labels)  # NumPy's booleans count, as in check_bool
     if not (isinstance(encode_labels, bool) or encode_labels == "auto"):
         raise InvalidArgumentError(
             "`encode_labels` must be 'auto', True or False. "
             f"Received: encode_labels={encode_labels!r}"
         )
-    if not isinstance(header, bool):
-        raise InvalidArgumentError(f"`header` must be True or False. Received: header={header!r}")
+    header = check_bool(header, "header")
     try:
         codecs.lookup(encoding)
     except (LookupError, TypeError):

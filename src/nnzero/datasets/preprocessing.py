@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnzero._validation import as_float_array, check_int, check_number, check_same_length
+from nnzero._validation import (
+    as_float_array,
+    check_bool,
+    check_int,
+    check_number,
+    check_same_length,
+)
 from nnzero.errors import InvalidArgumentError, InvalidTypeError
 
 __all__ = ["MinMaxScaler", "StandardScaler", "one_hot", "train_val_split"]
@@ -253,8 +259,7 @@ def train_val_split(x, y, val_fraction=0.15, seed=42, stratify=True):
         val_fraction, "val_fraction", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
     )
     seed = check_int(seed, "seed", low=0)
-    if not isinstance(stratify, bool):
-        raise InvalidTypeError(f"`stratify` must be True or False. Received: stratify={stratify!r}")
+    stratify = check_bool(stratify, "stratify")
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 0 or y.ndim == 0:
         raise InvalidArgumentError("`x` and `y` must be arrays with one row per sample.")

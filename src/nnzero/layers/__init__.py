@@ -1,6 +1,10 @@
 """Layers: Dense, Dropout, Flatten, Activation, BatchNormalization, and the
 augmentation layers RandomTranslation and RandomFlip.
 
+This module only re-exports: each layer lives in a module named for it, and
+the table of layer names (:func:`register`, :func:`get`, :func:`names`) in
+:mod:`nnzero.layers.registry`.
+
 Example
 -------
 >>> import nnzero as nz
@@ -8,22 +12,14 @@ Example
 10
 """
 
-from .._registry import Registry
-
-_REGISTRY = Registry("layer", protocol=("forward", "backward"))
-register = _REGISTRY.register
-
-from .augment import RandomFlip, RandomTranslation  # noqa: E402
-from .base import Layer  # noqa: E402
-from .batchnorm import BatchNorm, BatchNormalization  # noqa: E402
-from .dense import Dense  # noqa: E402
-from .simple import Activation, Dropout, Flatten  # noqa: E402
-
-
-def get(identifier, argument: str = "layer") -> Layer:
-    """Rebuild a layer from its config dict (as written by ``get_config``)."""
-    return _REGISTRY.get(identifier, argument)
-
+from .activation import Activation
+from .augment import RandomFlip, RandomTranslation
+from .base import Layer
+from .batchnorm import BatchNorm, BatchNormalization
+from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+from .registry import get, names, register
 
 __all__ = ["Activation", "BatchNorm", "BatchNormalization", "Dense", "Dropout", "Flatten", "Layer",
-           "RandomFlip", "RandomTranslation", "get"]
+           "RandomFlip", "RandomTranslation", "get", "names", "register"]

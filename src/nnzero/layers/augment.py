@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from ..errors import InvalidArgumentError, InvalidTypeError
-from . import register
 from .base import Layer
+from .registry import register
 
 
 def _image_shape(layer, input_shape) -> tuple[int, int]:

@@ -15,14 +15,16 @@ class Layer:
     which returns the gradient with respect to the layer's input.
     """
 
-    #: Name under which the class is registered (``nnzero.layers.register``);
+    #: Name under which the class is registered (:func:`nnzero.layers.register`);
     #: None for an unregistered user subclass, which works but cannot be saved.
     registered_name: str | None = None
 
     #: True when the layer reads its parameters and gradients only through
-    #: ``self.params`` and ``self.grads``, so that the model may replace their
-    #: entries by views into one shared buffer (see :mod:`nnzero._flat`).
-    flat_params_ok = False
+    #: ``self.params`` and ``self.grads``, so that the model may pack them:
+    #: replace their entries by views into one shared buffer (see
+    #: :mod:`nnzero._flat`). False (the safe default) for a layer that keeps
+    #: other references to its arrays.
+    params_packable = False
 
     def __init__(self, name: str | None = None):
         self.name = name

@@ -6,8 +6,8 @@ import numpy as np
 
 from .._validation import check_bool, check_number, check_positive
 from ..errors import InvalidArgumentError
-from . import register
 from .base import Layer
+from .registry import register
 
 
 @register("batch_normalization", "batchnorm")

@@ -10,7 +10,7 @@ import numpy as np
 from nnzero._validation import check_int
 from nnzero.errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from nnzero.plot._base import check_class_names, close, new_figure, to_rgb_array, write_atomic
-from nnzero.plot.boundary import Grid, _check_xy, check_two_input_model, draw, model_output
+from nnzero.plot.boundary import Grid, check_two_input_model, check_xy, draw, model_output
 
 __all__ = ["boundary_animation"]
 
@@ -88,7 +88,7 @@ def boundary_animation(
         )
     if model.built:
         check_two_input_model(model)
-    x, labels = _check_xy(x, y)
+    x, labels = check_xy(x, y)
     path = _check_gif_path(path)
     epochs = check_int(epochs, "epochs", low=1)
     frames = check_int(frames, "frames", low=2)

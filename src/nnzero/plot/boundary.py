@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
-from nnzero._validation import check_int, check_number
+from nnzero._validation import check_bool, check_int, check_number
 from nnzero.errors import InvalidArgumentError, InvalidTypeError
 from nnzero.layers import Dense
 from nnzero.model import Sequential
@@ -119,7 +119,26 @@ def draw(ax, model, x, labels, grid: Grid, class_names=None, legend=True) -> Non
         ax.legend(loc="lower right", fontsize="x-small", framealpha=0.8)
 
 
-def _check_xy(x, y):
+def check_xy(x, y):
+    """Check the points and labels of a two-input plot; return them as arrays.
+
+    ``x`` must be ``(n_samples, 2)`` finite numbers and ``y`` one label per
+    row (class indices, or one-hot rows); a problem is an error that names
+    ``x`` or ``y``. The decision-boundary plots and the boundary animation
+    share it, so that all three accept the same data.
+
+    Returns
+    -------
+    x : numpy.ndarray, shape (n_samples, 2)
+    labels : numpy.ndarray of int, shape (n_samples,)
+
+    Example
+    -------
+    >>> from nnzero.plot.boundary import check_xy
+    >>> x, labels = check_xy([[0.0, 1.0], [1.0, 0.0]], [[0, 1], [1, 0]])
+    >>> labels.tolist()
+    [1, 0]
+    """
     x = check_points(x, "x", width=2)
     labels = as_labels(y, "y", n=len(x))
     return x, labels
@@ -164,7 +183,7 @@ def decision_boundary(model, x, y, ax=None, resolution=200, class_names=None, ti
     >>> plot.close(fig)
     """
     check_two_input_model(model)
-    x, labels = _check_xy(x, y)
+    x, labels = check_xy(x, y)
     resolution = check_int(resolution, "resolution", low=2)
     names = check_class_names(class_names)
     if ax is None:
@@ -194,16 +213,21 @@ def boundary_grid(
     l2=2.5e-5,
     logistic_regression=True,
     resolution=150,
+    validation_data=None,
     **train_kwargs,
 ):
-    """Decision boundaries of one-hidden-layer networks of several widths.
+    """Decision boundaries of one-hidden-layer networks of several widths
+    (and, with a list of ``l2`` strengths, of several penalties).
 
     As in the two-moons tutorial: for each hidden size a network
     ``Dense(h, activation) -> Dense(n_classes, softmax)`` with L2 on both
     kernels is trained by batch gradient descent (plain SGD on the whole
     set), and a scikit-learn logistic regression is drawn beside them for
     comparison. Each panel's title gives the hidden size and the accuracy on
-    ``(x, y)``.
+    ``(x, y)``, and with ``validation_data`` the accuracy on those held-out
+    points beside it: a wide network that fits every training point but
+    loses held-out accuracy is overfitting (the tutorial's point), and a
+    sweep over ``l2`` shows the penalty bringing it back.
 
     The tutorial's step of 0.01 and penalty of 0.01 on the *summed* loss of
     200 points are, on nnzero's mean loss, ``learning_rate=2.0`` and
@@ -225,12 +249,16 @@ def boundary_grid(
         Seed of every network (so panels differ only in hidden size).
     learning_rate : float, default 1.0
         Step of the SGD optimizer.
-    l2 : float, default 2.5e-5
-        L2 penalty on each kernel (``l2 * sum(w**2)``).
+    l2 : float or sequence of float, default 2.5e-5
+        L2 penalty on each kernel (``l2 * sum(w**2)``). A sequence draws one
+        row of panels per strength, every hidden size in each row.
     logistic_regression : bool, default True
         Add the logistic-regression panel.
     resolution : int, default 150
         Grid points per axis in each panel.
+    validation_data : (x_val, y_val), optional
+        Held-out points (not trained on), drawn as hollow markers; their
+        accuracy is shown beside the training accuracy.
     **train_kwargs
         Passed to ``Sequential.fit`` (e.g. ``batch_size=32`` for
         mini-batches; the default is the full batch, unshuffled).
@@ -248,51 +276,94 @@ def boundary_grid(
     >>> [ax.get_title().split(" ·")[0] for ax in fig.axes]
     ['hidden size 2', 'hidden size 4', 'logistic regression']
     >>> plot.close(fig)
+    >>> x_val, y_val = nz.datasets.make_moons(40, seed=1)
+    >>> fig = plot.boundary_grid(x, y, hidden_sizes=(4,), epochs=3, resolution=20,
+    ...                          l2=[0.0, 0.01], validation_data=(x_val, y_val),
+    ...                          logistic_regression=False)
+    >>> [ax.get_title().split(chr(10))[0] for ax in fig.axes]
+    ['hidden size 4 · L2 0', 'hidden size 4 · L2 0.01']
+    >>> plot.close(fig)
     """
-    x, labels = _check_xy(x, y)
+    x, labels = check_xy(x, y)
     sizes = _check_sizes(hidden_sizes)
     epochs = check_int(epochs, "epochs", low=1)
     seed = check_int(seed, "seed", low=0)
     learning_rate = check_number(learning_rate, "learning_rate", low=0.0, low_inclusive=False)
-    l2 = check_number(l2, "l2", low=0.0)
+    sweep = isinstance(l2, Sequence) and not isinstance(l2, (str, bytes))
+    if sweep and not l2:
+        raise InvalidArgumentError("`l2` is an empty list; give at least one strength.")
+    strengths = ([check_number(v, f"l2[{i}]", low=0.0) for i, v in enumerate(l2)] if sweep
+                 else [check_number(l2, "l2", low=0.0)])
     resolution = check_int(resolution, "resolution", low=2)
-    if not isinstance(logistic_regression, bool):
-        raise InvalidTypeError(
-            f"`logistic_regression` must be True or False. Received: {logistic_regression!r}"
-        )
+    logistic_regression = check_bool(logistic_regression, "logistic_regression")
     classes, y_index = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise InvalidArgumentError("`y` must hold at least two classes to draw a boundary.")
+    held_out = _held_out(validation_data, classes)
     fit_args = {"batch_size": None, "shuffle": False, "verbose": 0, **train_kwargs}
     names = [label_text(c, None) for c in classes]
-    models = [_network(size, activation, len(classes), l2, learning_rate, seed) for size in sizes]
+    settings = [(size, strength) for strength in strengths for size in sizes]
+    models = [_network(size, activation, len(classes), strength, learning_rate, seed)
+              for size, strength in settings]
     # fit with no epochs checks train_kwargs, so a bad one fails before any training.
     models[0].fit(x, y_index, **{**fit_args, "epochs": 0})
 
-    grid = Grid(x, resolution)
-    panels = len(sizes) + (1 if logistic_regression else 0)
-    cols = min(4, panels)
+    grid = Grid(x if held_out is None else np.vstack([x, held_out[0]]), resolution)
+    panels = len(settings) + (1 if logistic_regression else 0)
+    cols = min(len(sizes), 6) if sweep else min(4, panels)
     rows = math.ceil(panels / cols)
     fig = new_figure(3.3 * cols, 3.1 * rows)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[panels:]:
         ax.set_axis_off()
-    for ax, size, model in zip(axes, sizes, models, strict=False):
+    for ax, (size, strength), model in zip(axes, settings, models, strict=False):
         model.fit(x, y_index, epochs=epochs, **fit_args)
         accuracy = np.mean(model.predict_classes(x) == y_index)
         draw(ax, model, x, y_index, grid, names, legend=False)
-        ax.set_title(f"hidden size {size} · accuracy {accuracy:.2f}", fontsize="medium")
+        name = f"hidden size {size}" + (f" · L2 {strength:g}" if sweep else "")
+        _title(ax, name, accuracy, model.predict_classes, held_out)
     if logistic_regression:
         from sklearn.linear_model import LogisticRegression
 
         clf = LogisticRegression().fit(x, y_index)
-        ax = axes[len(sizes)]
+        ax = axes[len(settings)]
         draw(ax, clf, x, y_index, grid, names, legend=False)
-        accuracy = clf.score(x, y_index)
-        ax.set_title(f"logistic regression · accuracy {accuracy:.2f}", fontsize="medium")
+        _title(ax, "logistic regression", clf.score(x, y_index), clf.predict, held_out)
+    if held_out is not None:
+        for ax in axes[:panels]:
+            ax.scatter(held_out[0][:, 0], held_out[0][:, 1], s=18, facecolors="none",
+                       edgecolors=[class_color(i) for i in held_out[1]], linewidths=0.9)
     for ax in axes[:panels]:
         ax.tick_params(labelsize="x-small")
     return fig
+
+
+def _held_out(validation_data, classes):
+    """``(x_val, class index per row)`` or None; labels must be classes of ``y``."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise InvalidArgumentError(
+            "`validation_data` must be a tuple (x_val, y_val). "
+            f"Received: an object of type {type(validation_data).__name__}")
+    x_val = check_points(validation_data[0], "validation_data[0]", width=2)
+    y_val = as_labels(validation_data[1], "validation_data[1]", n=len(x_val))
+    check_same_kind(classes, y_val, "y", "validation_data[1]")
+    index = np.searchsorted(classes, y_val)
+    unknown = (index >= len(classes)) | (classes[np.minimum(index, len(classes) - 1)] != y_val)
+    if unknown.any():
+        raise InvalidArgumentError(
+            "`validation_data[1]` holds labels that `y` does not have: "
+            f"{sorted(set(np.asarray(y_val)[unknown].tolist()))[:5]}")
+    return x_val, index
+
+
+def _title(ax, name, accuracy, predict, held_out) -> None:
+    if held_out is None:
+        ax.set_title(f"{name} · accuracy {accuracy:.2f}", fontsize="medium")
+        return
+    held = float(np.mean(np.asarray(predict(held_out[0])).reshape(-1) == held_out[1]))
+    ax.set_title(f"{name}\ntrain {accuracy:.2f} · held-out {held:.2f}", fontsize="medium")
 
 
 def _network(size, activation, n_classes, l2, learning_rate, seed) -> Sequential:

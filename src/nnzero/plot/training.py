@@ -135,8 +135,8 @@ def confusion_matrix(y_true, y_pred, class_names=None, normalize=False):
     truth = as_labels(y_true, "y_true")
     pred = as_labels(y_pred, "y_pred", n=len(truth))
     modes = {False: None, True: "true", "true": "true", "pred": "pred", "all": "all"}
-    if isinstance(normalize, bool):
-        mode = modes[normalize]
+    if isinstance(normalize, (bool, np.bool_)):  # NumPy's booleans too, as check_bool
+        mode = modes[bool(normalize)]
     elif isinstance(normalize, str) and normalize in modes:
         mode = modes[normalize]
     else:

@@ -16,14 +16,24 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
-import math
 import os
 import sys
 from pathlib import Path
 
-from ..errors import InvalidArgumentError
+from .. import activations, initializers, losses, optimizers
+from .._validation import (
+    FLOAT_DTYPES,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_positive,
+    check_string,
+)
+from ..errors import InvalidArgumentError, InvalidTypeError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,7 +43,11 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = [
     "DATASETS",
     "DEFAULTS",
+    "DTYPES",
     "IMAGE_DATASETS",
+    "MOMENTUM_OPTIMIZERS",
+    "SCHEDULES",
+    "TOY_DATASETS",
     "ConfigError",
     "load_toml",
     "resolve_config",
@@ -83,8 +97,12 @@ DEFAULTS = {
     "out": None,  # runs/<dataset name>
 }
 
-_MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
+#: Optimizers that take ``momentum``.
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
+#: Learning-rate schedules a run may use.
 SCHEDULES = ("constant", "cosine")
+#: Float types a run may train in.
+DTYPES = tuple(FLOAT_DTYPES)
 
 
 class ConfigError(InvalidArgumentError):
@@ -193,12 +211,33 @@ def _toml_value(value) -> str:
 
 
 # -- checks ----------------------------------------------------------------------
+#
+# Every value is checked by the library's own argument checks
+# (:mod:`nnzero._validation`), called with the config key as the argument's
+# name, so that a run reports a bad value in the same words as the Python API;
+# their errors become a ConfigError.
+
+@contextlib.contextmanager
+def _as_config_error():
+    try:
+        yield
+    except (InvalidArgumentError, InvalidTypeError) as err:
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(str(err)) from None
+
 
 def _check(config: dict) -> dict:
+    with _as_config_error():
+        return _check_values(config)
+
+
+def _check_values(config: dict) -> dict:
     c = config
     for key in ("csv", "target", "data_dir", "out"):
         if c[key] is not None:
-            c[key] = _string(c, key) if key == "target" else os.fspath(_string(c, key))
+            value = c[key] if key == "target" else _fspath(c[key])
+            c[key] = check_string(value, key)
     if c["csv"] is not None and c["dataset"] is not None:
         raise ConfigError(
             f"Give either dataset or csv, not both. Received: dataset={c['dataset']!r}, "
@@ -207,36 +246,38 @@ def _check(config: dict) -> dict:
     if c["csv"] is None:
         if c["target"] is not None:
             raise ConfigError("target names a column of a CSV file; it needs csv as well.")
-        c["dataset"] = "mnist" if c["dataset"] is None else _string(c, "dataset").lower()
-        if c["dataset"] not in DATASETS:
-            close = difflib.get_close_matches(c["dataset"], DATASETS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"Unknown dataset {c['dataset']!r}.{hint} Valid datasets: "
-                f"{', '.join(DATASETS)} (or csv = FILE with target = COLUMN)."
-            )
+        dataset = "mnist" if c["dataset"] is None else check_string(c["dataset"], "dataset")
+        c["dataset"] = check_choice(dataset.lower(), "dataset", DATASETS)
     c["layers"] = _layers(c["layers"])
     for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
-        c[key] = _string(c, key).lower()
+        c[key] = check_string(c[key], key).lower()
+    c["dtype"] = check_choice(c["dtype"], "dtype", DTYPES)
+    c["schedule"] = check_choice(c["schedule"], "schedule", SCHEDULES)
     c["kernel_initializer"] = _kernel_initializers(c)
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
-                     ("warmup", 0)):
-        c[key] = _integer(c, key, low)
-    if c["split_seed"] is not None:
-        c["split_seed"] = _integer(c, "split_seed", 0)
-    if c["limit"] is not None:
-        c["limit"] = _integer(c, "limit", 2)
+                     ("warmup", 0), ("augment_shift", 0), ("split_seed", 0), ("limit", 2)):
+        if c[key] is not None:  # split_seed and limit may be unset
+            c[key] = check_int(_from_text(c[key], int), key, low=low)
     c["test_split"] = _fraction(c, "test_split", allow_zero=False)
-    c["validation_split"] = _fraction(c, "validation_split", allow_zero=True)
-    c["dropout"] = _fraction(c, "dropout", allow_zero=True)
-    c["input_dropout"] = _fraction(c, "input_dropout", allow_zero=True)
-    c["label_smoothing"] = _fraction(c, "label_smoothing", allow_zero=True)
-    c["max_norm"] = _number(c, "max_norm", low=0.0)
-    c["augment_shift"] = _integer(c, "augment_shift", 0)
+    for key in ("validation_split", "dropout", "input_dropout", "label_smoothing"):
+        c[key] = _fraction(c, key, allow_zero=True)
+    for key in ("max_norm", "l2", "momentum"):
+        c[key] = check_number(_from_text(c[key], float), key, low=0.0)
+    if c["learning_rate"] is not None:
+        c["learning_rate"] = check_positive(_from_text(c["learning_rate"], float),
+                                            "learning_rate")
     for key in ("nesterov", "batch_norm", "augment_flip"):
-        if not isinstance(c[key], bool):
-            raise ConfigError(f"{key} must be true or false. Received: {_describe(c[key])}")
+        c[key] = check_bool(c[key], key)
+    _check_combinations(c)
+    if c["out"] is None:
+        name = c["dataset"] or Path(c["csv"]).stem
+        c["out"] = os.path.join("runs", name)
+    return c
+
+
+def _check_combinations(c) -> None:
+    """Settings that are valid alone but not together."""
     if c["nesterov"] and (c["optimizer"] != "sgd" or not c["momentum"]):
         raise ConfigError("nesterov needs optimizer = 'sgd' with momentum > 0. "
                           f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}")
@@ -250,9 +291,6 @@ def _check(config: dict) -> dict:
             f"augment_shift must be below the image side ({IMAGE_DATASETS[c['dataset']]} pixels). "
             f"Received: augment_shift={c['augment_shift']}"
         )
-    if c["schedule"] not in SCHEDULES:
-        raise ConfigError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}. "
-                          f"Received: schedule={c['schedule']!r}")
     if c["warmup"] >= c["epochs"] or (c["warmup"] and c["schedule"] != "cosine"):
         raise ConfigError("warmup (epochs) needs schedule = 'cosine' and fewer warm-up epochs than "
                           f"epochs. Received: warmup={c['warmup']}, "
@@ -260,30 +298,16 @@ def _check(config: dict) -> dict:
     if c["label_smoothing"] and "categorical" not in c["loss"]:
         raise ConfigError("label_smoothing applies to the categorical cross-entropies only. "
                           f"Received: loss={c['loss']!r}")
-    c["l2"] = _number(c, "l2", low=0.0)
-    c["momentum"] = _number(c, "momentum", low=0.0)
-    if c["learning_rate"] is not None:
-        c["learning_rate"] = _number(c, "learning_rate", low=0.0)
-        if c["learning_rate"] == 0:
-            raise ConfigError("learning_rate must be > 0. Received: learning_rate=0")
-    if c["momentum"] and c["optimizer"] not in _MOMENTUM_OPTIMIZERS:
+    if c["momentum"] and c["optimizer"] not in MOMENTUM_OPTIMIZERS:
         raise ConfigError(
-            f"momentum applies to the {' and '.join(_MOMENTUM_OPTIMIZERS)} optimizers only. "
+            f"momentum applies to the {' and '.join(MOMENTUM_OPTIMIZERS)} optimizers only. "
             f"Received: optimizer={c['optimizer']!r}, momentum={c['momentum']}"
         )
-    if c["dtype"] not in ("float32", "float64"):
-        raise ConfigError(f"dtype must be 'float32' or 'float64'. Received: dtype={c['dtype']!r}")
-    if c["out"] is None:
-        name = c["dataset"] or Path(c["csv"]).stem
-        c["out"] = os.path.join("runs", name)
-    return c
 
 
 def _check_names(c) -> None:
     """Unknown activation, loss, optimizer or initializer names fail now, not after
     loading data."""
-    from .. import activations, initializers, losses, optimizers
-
     lookups = [("activation", c["activation"], activations.get),
                ("loss", c["loss"], losses.get), ("optimizer", c["optimizer"], optimizers.get)]
     kernels = c["kernel_initializer"]
@@ -310,7 +334,9 @@ def _kernel_initializers(c):
     """
     value = c["kernel_initializer"]
     if not isinstance(value, list):
-        return value if isinstance(value, dict) else _string(c, "kernel_initializer").lower()
+        if isinstance(value, dict):
+            return value
+        return check_string(value, "kernel_initializer").lower()
     expected = len(c["layers"]) + 1
     if len(value) != expected:
         raise ConfigError(
@@ -326,57 +352,28 @@ def _kernel_initializers(c):
             kernels.append(init)
         else:
             raise ConfigError(f"kernel_initializer[{i}] must be a name or a table of "
-                              f"settings. Received: {_describe(init)}")
+                              f"settings. Received: {init!r} (a {type(init).__name__})")
     return kernels
 
 
-def _describe(value) -> str:
-    return f"{value!r} (a {type(value).__name__})"
+def _fspath(value):
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
-def _string(c, key) -> str:
-    value = c[key]
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{key} must be a non-empty string. Received: {_describe(value)}")
-    return value
-
-
-def _integer(c, key, low) -> int:
-    value = c[key]
+def _from_text(value, kind):
+    """A number written as text (``"5"``) read as one; anything else unchanged,
+    for the checks to judge."""
     if isinstance(value, str):
         try:
-            value = int(value)
+            return kind(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{key} must be a whole number. Received: {_describe(value)}")
-    if value < low:
-        raise ConfigError(f"{key} must be at least {low}. Received: {key}={value}")
     return value
-
-
-def _number(c, key, low=None) -> float:
-    value = c[key]
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{key} must be a finite number. Received: {_describe(value)}")
-    if low is not None and value < low:
-        raise ConfigError(f"{key} must be at least {low:g}. Received: {key}={value}")
-    return float(value)
 
 
 def _fraction(c, key, *, allow_zero) -> float:
-    value = _number(c, key, low=0.0)
-    if value >= 1.0 or (value == 0.0 and not allow_zero):
-        bounds = "[0, 1)" if allow_zero else "(0, 1)"
-        raise ConfigError(f"{key} must be in {bounds}. Received: {key}={value}")
-    return value
+    return check_number(_from_text(c[key], float), key, low=0.0, high=1.0,
+                        low_inclusive=allow_zero, high_inclusive=False)
 
 
 def _layers(value) -> list[int]:
@@ -392,11 +389,9 @@ def _layers(value) -> list[int]:
             ) from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
-    if not isinstance(value, (list, tuple)) or any(
-        isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value
-    ):
+    if not isinstance(value, (list, tuple)):
         raise ConfigError(
             f"layers must be a list of positive unit counts such as [128, 64]. "
-            f"Received: {_describe(value)}"
+            f"Received: {value!r} (a {type(value).__name__})"
         )
-    return list(value)
+    return [check_int(units, f"layers[{i}]", low=1) for i, units in enumerate(value)]

@@ -33,21 +33,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write_bytes
-from ..errors import NonFiniteLossWarning
+from .. import constraints, losses, optimizers, regularizers, schedules
+from .. import layers as layers_module
+from .._io import atomic_write_bytes, numpy_scalar_to_python
+from .._version import __version__
+from ..errors import InvalidArgumentError, NonFiniteLossWarning
+from ..model import Sequential
+from ..report import PLOT_FILES, write_report
 from .config import to_toml
 from .data import RunData, encode_targets, load_run_data
 
-__all__ = ["RunResult", "build_model", "train_run", "write_plots"]
-
-#: Plot files a run may write, in the order the report shows them.
-PLOT_FILES = {
-    "history.png": "Loss and accuracy per epoch",
-    "confusion_matrix.png": "Confusion matrix on the test set",
-    "misclassified.png": "Misclassified test images (true → predicted)",
-    "first_layer_weights.png": "First-layer weights, one image per hidden unit",
-    "decision_boundary.png": "Decision boundary on the test set",
-}
+__all__ = ["PLOT_FILES", "RunResult", "build_model", "train_run", "write_plots"]
 
 
 @dataclass
@@ -93,9 +89,7 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
     >>> model.optimizer.learning_rate, model.loss.registered_name
     (0.001, 'sparse_categorical_crossentropy')
     """
-    import nnzero as nz
-
-    loss = nz.losses.get(config["loss"])
+    loss = losses.get(config["loss"])
     binary = loss.registered_name == "binary_crossentropy"
     n_outputs = 1 if binary and n_classes == 2 else n_classes
     output_activation = config["output_activation"]
@@ -103,31 +97,33 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         output_activation = "sigmoid" if binary else "softmax"
     if config.get("label_smoothing"):
         loss = type(loss)(label_smoothing=config["label_smoothing"])
-    dense = {"kernel_regularizer": nz.regularizers.L2(config["l2"]) if config["l2"] else None}
+    dense = {"kernel_regularizer": regularizers.L2(config["l2"]) if config["l2"] else None}
     kernels = config.get("kernel_initializer", "glorot_uniform")
     if not isinstance(kernels, list):  # one for every Dense layer
         kernels = [kernels] * (len(config["layers"]) + 1)
     if config.get("max_norm"):
-        dense["kernel_constraint"] = nz.constraints.MaxNorm(config["max_norm"])
+        dense["kernel_constraint"] = constraints.MaxNorm(config["max_norm"])
     layers = []
     if config.get("augment_shift"):
-        layers.append(nz.layers.RandomTranslation(config["augment_shift"]))
+        layers.append(layers_module.RandomTranslation(config["augment_shift"]))
     if config.get("augment_flip"):
-        layers.append(nz.layers.RandomFlip())
+        layers.append(layers_module.RandomFlip())
     if config.get("input_dropout"):
-        layers.append(nz.layers.Dropout(config["input_dropout"]))
+        layers.append(layers_module.Dropout(config["input_dropout"]))
     for units, kernel in zip(config["layers"], kernels[:-1], strict=True):
         if config.get("batch_norm"):
-            layers += [nz.layers.Dense(units, use_bias=False, kernel_initializer=kernel, **dense),
-                       nz.layers.BatchNormalization(), nz.layers.Activation(config["activation"])]
+            layers += [layers_module.Dense(units, use_bias=False, kernel_initializer=kernel,
+                                           **dense),
+                       layers_module.BatchNormalization(),
+                       layers_module.Activation(config["activation"])]
         else:
-            layers.append(nz.layers.Dense(units, activation=config["activation"],
-                                          kernel_initializer=kernel, **dense))
+            layers.append(layers_module.Dense(units, activation=config["activation"],
+                                              kernel_initializer=kernel, **dense))
         if config["dropout"]:
-            layers.append(nz.layers.Dropout(config["dropout"]))
-    layers.append(nz.layers.Dense(n_outputs, activation=output_activation,
-                                  kernel_initializer=kernels[-1], **dense))
-    model = nz.Sequential(layers, seed=config["seed"], dtype=config["dtype"])
+            layers.append(layers_module.Dropout(config["dropout"]))
+    layers.append(layers_module.Dense(n_outputs, activation=output_activation,
+                                      kernel_initializer=kernels[-1], **dense))
+    model = Sequential(layers, seed=config["seed"], dtype=config["dtype"])
     optimizer = {"name": config["optimizer"]}
     if config["learning_rate"] is not None:
         optimizer["learning_rate"] = config["learning_rate"]
@@ -137,20 +133,18 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         optimizer["nesterov"] = True
     if config.get("schedule", "constant") == "cosine":
         optimizer["learning_rate"] = _cosine(config, optimizer, n_train)
-    model.compile(optimizer=nz.optimizers.get(optimizer), loss=loss, metrics=["accuracy"])
+    model.compile(optimizer=optimizers.get(optimizer), loss=loss, metrics=["accuracy"])
     return model
 
 
 def _cosine(config, optimizer, n_train):
     """Cosine decay from the configured rate to 0 over every step of the run."""
-    import nnzero as nz
-
     if n_train is None:
-        raise nz.InvalidArgumentError("schedule = 'cosine' needs the number of training "
+        raise InvalidArgumentError("schedule = 'cosine' needs the number of training "
                                       "samples (n_train) to count its steps.")
-    lr0 = optimizer.get("learning_rate", nz.optimizers.get(config["optimizer"]).learning_rate)
+    lr0 = optimizer.get("learning_rate", optimizers.get(config["optimizer"]).learning_rate)
     per_epoch = math.ceil(n_train / min(config["batch_size"], n_train))
-    return nz.schedules.CosineDecay(lr0, per_epoch * (config["epochs"] - config["warmup"]),
+    return schedules.CosineDecay(lr0, per_epoch * (config["epochs"] - config["warmup"]),
                                     warmup_steps=per_epoch * config["warmup"])
 
 
@@ -218,9 +212,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     if plots:
         for problem in write_plots(out, model, history, data, predicted):
             say(f"Skipped a plot: {problem}")
-    from .. import report
-
-    report.write_report(out)
+    write_report(out)
     if history.stopped_reason:
         say(f"Stopped early: {history.stopped_reason}")
     say(f"Test accuracy {scores['accuracy']:.4f} (loss {scores['loss']:.4f}) after "
@@ -279,8 +271,6 @@ def _close_all():
 
 
 def _metrics(model, history, scores, train_seconds, config, data) -> dict:
-    import nnzero
-
     logs = history.history
     last = {key: values[-1] for key, values in logs.items() if values}
     return {
@@ -308,7 +298,7 @@ def _metrics(model, history, scores, train_seconds, config, data) -> dict:
         "model_summary": model.summary(print_fn=None),
         "config": config,
         "versions": {
-            "nnzero": nnzero.__version__,
+            "nnzero": __version__,
             "numpy": np.__version__,
             "python": platform.python_version(),
             "platform": sys.platform,
@@ -319,7 +309,7 @@ def _metrics(model, history, scores, train_seconds, config, data) -> dict:
 
 def _write_json(path, value):
     # NaN and infinity are not JSON; a diverged run's loss is written as null.
-    text = json.dumps(_finite(value), indent=2, default=_plain, allow_nan=False)
+    text = json.dumps(_finite(value), indent=2, default=numpy_scalar_to_python, allow_nan=False)
     atomic_write_bytes(path, (text + "\n").encode())
 
 
@@ -331,12 +321,6 @@ def _finite(value):
     if isinstance(value, (float, np.floating)) and not np.isfinite(value):
         return None
     return value
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _write_history_csv(path, logs):
