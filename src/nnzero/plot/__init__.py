@@ -13,6 +13,14 @@ releases it. In a notebook a returned figure displays itself.
 - ``boundary_grid``: boundaries over hidden-layer sizes, beside logistic
   regression, as in the two-moons tutorial.
 - ``boundary_animation``: a GIF of the boundary while a model trains.
+- ``architecture``: neurons and weights of a small network, layer blocks
+  with W and b shapes of a large one.
+- ``activations``: every activation and its derivative.
+- ``optimizer_paths``: the optimizers' paths on a function of two variables.
+- ``samples``: a labelled grid of images.
+- ``hidden_units``: the images a hidden layer's units respond to most.
+- ``compare`` / ``comparison_table``: several runs against epochs, updates
+  and seconds, with a table of accuracy and time per epoch.
 
 Example
 -------
@@ -30,18 +38,30 @@ Example
 
 from nnzero.plot._base import close, save
 from nnzero.plot.animation import boundary_animation
+from nnzero.plot.architecture import architecture
 from nnzero.plot.boundary import boundary_grid, decision_boundary
+from nnzero.plot.compare import compare, comparison_table
+from nnzero.plot.functions import activations
 from nnzero.plot.images import first_layer_weights, misclassified
+from nnzero.plot.paths import optimizer_paths
+from nnzero.plot.samples import hidden_units, samples
 from nnzero.plot.training import confusion_matrix, history
 
 __all__ = [
+    "activations",
+    "architecture",
     "boundary_animation",
     "boundary_grid",
     "close",
+    "compare",
+    "comparison_table",
     "confusion_matrix",
     "decision_boundary",
     "first_layer_weights",
+    "hidden_units",
     "history",
     "misclassified",
+    "optimizer_paths",
+    "samples",
     "save",
 ]
