@@ -1,40 +1,23 @@
 """The layout of an nnzero file (``.nnz``): how it is written and read back.
 
 A ``.nnz`` file is one safetensors file: a JSON header naming each tensor's
-type, shape and place, a free-form ``__metadata__`` map of text to text,
-then the tensors' bytes. nnzero stores every setting as JSON text in that
-map and every array as a tensor. Nothing is ever unpickled, and a config can
-only name classes registered in nnzero, never code to import.
+type, shape and place, a ``__metadata__`` map of text to text, then the
+tensors' bytes. Every setting is JSON text in that map, every array a
+tensor; nothing is unpickled, and a config names only registered classes.
 
-Metadata entries (``docs/file_format.md`` describes each in full):
+Metadata entries: ``format`` (:data:`FORMAT`), ``format_version``
+(:data:`FORMAT_VERSION`), ``model`` (``Sequential.get_config()``),
+``rng_state`` (the model's generator), ``compile`` and ``optimizer_state``
+(compiled models; the optimizer's slots are tensors) and, in a checkpoint
+only, ``checkpoint`` (:mod:`nnzero.model.checkpoint_file`). Tensors:
+``layers.{i}.{name}`` (:func:`layer_tensor_name`) and
+``optimizer.{slot}.{j}`` (:func:`optimizer_tensor_name`).
+``docs/file_format.md`` describes every entry in full.
 
-``format``
-    Always ``"nnzero"`` (:data:`FORMAT`).
-``format_version``
-    ``"1"`` (:data:`FORMAT_VERSION`); a reader refuses any other.
-``model``
-    ``Sequential.get_config()``: the layers' registered names and settings,
-    the seed, the dtype and the input shape.
-``rng_state``
-    The model's random generator's ``bit_generator.state``, so that training
-    resumed after loading shuffles and drops out as it would have.
-``compile``
-    Only for a compiled model: the optimizer's and loss's configs and the
-    metric names.
-``optimizer_state``
-    Only for an optimizer that has taken a step (and ``include_optimizer``):
-    its step count and slot names; the slots' arrays are tensors.
-``checkpoint``
-    Only in a checkpoint: the training state, laid out by
-    :mod:`nnzero.model.checkpoint_file`.
-
-Tensors: ``layers.{i}.{name}`` for layer ``i``'s parameters, then its kept
-state (a batch normalisation's running estimates), named as the layer names
-them (:func:`layer_tensor_name`); ``optimizer.{slot}.{j}`` for the optimizer
-slot's array of the model's ``j``-th parameter (:func:`optimizer_tensor_name`).
-
-Every reading function here checks what it reads and raises
-:class:`~nnzero.errors.ModelFileError` naming the file and the entry.
+:func:`save_model` and :func:`model_file_bytes` write a file; the ``read_*``
+and ``check_*`` functions read it back, each raising
+:class:`~nnzero.errors.ModelFileError` that names the file and the entry.
+Rebuilding a model from a file is :func:`nnzero.model.saving.load_model`'s.
 
 Example
 -------
@@ -53,6 +36,7 @@ import numpy as np
 import safetensors.numpy
 from safetensors import safe_open
 
+from .._io import atomic_write_bytes
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
 
@@ -60,7 +44,7 @@ __all__ = [
     "CHECKPOINT_KEY", "FORMAT", "FORMAT_VERSION", "check_format", "check_rng_state",
     "layer_arrays", "layer_tensor_name", "model_arrays", "model_file_bytes", "open_file",
     "optimizer_tensor_name", "read_json_entry", "read_layer_tensors", "read_list",
-    "read_optimizer_state", "read_rng_state", "read_tensor",
+    "read_optimizer_state", "read_rng_state", "read_tensor", "save_model",
 ]
 
 #: Value of the ``format`` entry: what marks a safetensors file as nnzero's.
@@ -193,6 +177,25 @@ def model_file_bytes(model, include_optimizer: bool = True, extra_metadata=None)
                     tensors[optimizer_tensor_name(slot, j)] = np.ascontiguousarray(array)
     metadata.update(extra_metadata or {})
     return safetensors.numpy.save(tensors, metadata=metadata)
+
+
+def save_model(model, path, include_optimizer: bool = True) -> None:
+    """Write ``model``'s file to ``path`` atomically (what ``Sequential.save``
+    does): :func:`model_file_bytes`, then a temporary file renamed over
+    ``path``, so a crash never leaves half a file.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(2)])
+    >>> model.build((3,))
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.nnz")
+    >>> save_model(model, path)
+    >>> nz.load_model(path).layers[0].units
+    2
+    """
+    atomic_write_bytes(path, model_file_bytes(model, include_optimizer))
 
 
 # -- reading -----------------------------------------------------------------------------
