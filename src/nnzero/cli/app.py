@@ -56,58 +56,131 @@ def cli(ctx):
 
 # -- train ---------------------------------------------------------------------------
 
-_TRAIN_OPTIONS = [
-    ("--dataset", str, "mnist, fashion-mnist, digits, moons, circles, blobs, xor, spirals, "
-                       "tutorial_001 (default mnist)."),
-    ("--csv", click.Path(dir_okay=False), "Train on your own CSV file instead."),
-    ("--target", str, "The CSV column holding the class labels."),
-    ("--data-dir", click.Path(file_okay=False), "Directory with the MNIST-style files."),
-    ("--samples", int, "Samples generated for a toy dataset (default 1000)."),
-    ("--limit", int, "Train on the first N training samples only (quick runs)."),
-    ("--test-split", float, "Share held out for testing when a set has no test part "
-                            "(default 0.2)."),
-    ("--validation-split", float, "Share of the training samples held out for validation "
-                                  "(default 0.1; 0 for none)."),
-    ("--split-seed", int, "Seed of the validation split (default: --seed)."),
-    ("--layers", str, "Hidden-layer sizes, comma-separated (default 128,64)."),
-    ("--activation", str, "Hidden activation: relu, tanh, sigmoid, leaky_relu, elu... "
-                          "(default relu)."),
-    ("--kernel-initializer", str, "How every kernel is drawn: glorot_uniform (default), "
-                                  "he_normal, lecun_normal, scaled_normal, orthogonal... (a "
-                                  "list of one per layer in a --config file)."),
-    ("--output-activation", str, "Output activation (default auto: softmax, or sigmoid for "
-                                 "binary_crossentropy)."),
-    ("--loss", str, "sparse_categorical_crossentropy (default), categorical_crossentropy, "
-                    "binary_crossentropy or mse."),
-    ("--optimizer", str, "sgd, adagrad, rmsprop, adam (default) or adamw."),
-    ("--learning-rate", float, "Learning rate (default: the optimizer's own)."),
-    ("--momentum", float, "Momentum for sgd and rmsprop (default 0)."),
-    ("--nesterov", bool, "Nesterov momentum for sgd (true/false; default false)."),
-    ("--schedule", click.Choice(["constant", "cosine"]),
-     "Learning-rate schedule: constant (default) or cosine decay to 0 over the run."),
-    ("--warmup", int, "Linear warm-up epochs before the cosine decay (default 0)."),
-    ("--epochs", int, "Passes over the training data (default 10)."),
-    ("--batch-size", int, "Samples per gradient step (default 128)."),
-    ("--augment-shift", int, "Shift each training image by up to N pixels at random "
-                             "(image datasets; default 0: none)."),
-    ("--augment-flip", bool, "Mirror training images left-right at random (image datasets; "
-                             "true/false; default false)."),
-    ("--input-dropout", float, "Dropout rate on the inputs (default 0)."),
-    ("--dropout", float, "Dropout rate after each hidden layer (default 0)."),
-    ("--batch-norm", bool, "Batch normalisation before each hidden activation "
-                           "(true/false; default false)."),
-    ("--l2", float, "L2 penalty on every kernel (default 0)."),
-    ("--max-norm", float, "Cap on the norm of each unit's incoming weights (default 0: none)."),
-    ("--label-smoothing", float, "Label smoothing of the cross-entropy (default 0)."),
-    ("--seed", int, "Seed of weights, shuffling, splits and toy data (default 0)."),
-    ("--dtype", click.Choice(["float32", "float64"]), "Precision (default float32)."),
-    ("--out", click.Path(file_okay=False), "Output directory (default runs/<dataset>)."),
-]
+# What each run setting means, in the words of its flag. The defaults and the
+# lists of valid names are not written here: train_option_help adds them from
+# runs.config.DEFAULTS and the registries, so the help cannot fall behind them.
+_TRAIN_HELP = {
+    "dataset": "Dataset to train on (unless --csv is given).",
+    "csv": "Train on your own CSV file instead.",
+    "target": "The CSV column holding the class labels.",
+    "data_dir": "Directory with the MNIST-style files.",
+    "samples": "Samples generated for a toy dataset.",
+    "limit": "Train on the first N training samples only (quick runs).",
+    "test_split": "Share held out for testing when a set has no test part.",
+    "validation_split": "Share of the training samples held out for validation (0 for none).",
+    "split_seed": "Seed of the validation split (default: --seed).",
+    "layers": "Hidden-layer sizes, comma-separated.",
+    "activation": "Hidden activation.",
+    "kernel_initializer": "How every kernel is drawn (a list of one per layer in a --config "
+                          "file).",
+    "output_activation": "Output activation (auto: softmax, or sigmoid for "
+                         "binary_crossentropy).",
+    "loss": "Loss to minimise.",
+    "optimizer": "Optimizer.",
+    "learning_rate": "Learning rate (default: the optimizer's own).",
+    "momentum": "Momentum for sgd and rmsprop.",
+    "nesterov": "Nesterov momentum for sgd (true/false).",
+    "schedule": "Learning-rate schedule: constant, or cosine decay to 0 over the run.",
+    "warmup": "Linear warm-up epochs before the cosine decay.",
+    "epochs": "Passes over the training data.",
+    "batch_size": "Samples per gradient step.",
+    "augment_shift": "Shift each training image by up to N pixels at random (image datasets; "
+                     "0: none).",
+    "augment_flip": "Mirror training images left-right at random (image datasets; "
+                    "true/false).",
+    "input_dropout": "Dropout rate on the inputs.",
+    "dropout": "Dropout rate after each hidden layer.",
+    "batch_norm": "Batch normalisation before each hidden activation (true/false).",
+    "l2": "L2 penalty on every kernel.",
+    "max_norm": "Cap on the norm of each unit's incoming weights (0: none).",
+    "label_smoothing": "Label smoothing of the cross-entropy.",
+    "seed": "Seed of weights, shuffling, splits and toy data.",
+    "dtype": "Precision.",
+    "out": "Output directory (default runs/<dataset>).",
+}
+
+# Types of the settings whose default is None (not set), so not told by it.
+_UNSET_TYPES = {"limit": int, "split_seed": int, "learning_rate": float, "dataset": str,
+                "target": str, "csv": click.Path(dir_okay=False),
+                "data_dir": click.Path(file_okay=False), "out": click.Path(file_okay=False)}
+
+
+def train_choices() -> dict[str, list[str]]:
+    """The valid names of each ``nnzero train`` setting that takes a name,
+    read from the run config and the registries.
+
+    Example
+    -------
+    >>> from nnzero.cli.app import train_choices
+    >>> "relu" in train_choices()["activation"]
+    True
+    """
+    from .. import activations, initializers, losses, optimizers
+    from ..runs.config import DATASETS, DTYPES, SCHEDULES
+
+    return {"dataset": list(DATASETS), "activation": activations.names(),
+            "output_activation": ["auto", *activations.names()],
+            "kernel_initializer": initializers.names(), "loss": losses.names(),
+            "optimizer": optimizers.names(), "schedule": list(SCHEDULES),
+            "dtype": list(DTYPES)}
+
+
+def format_default(value) -> str:
+    """A run setting's default as it is typed on the command line.
+
+    Example
+    -------
+    >>> from nnzero.cli.app import format_default
+    >>> format_default([128, 64]), format_default(False), format_default(0.1)
+    ('128,64', 'false', '0.1')
+    """
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def train_option_help(key: str) -> str:
+    """The ``--help`` text of one ``nnzero train`` setting: what it means,
+    its valid names and its default (from ``runs.config.DEFAULTS``).
+
+    Example
+    -------
+    >>> from nnzero.cli.app import train_option_help
+    >>> train_option_help("epochs")
+    'Passes over the training data. (default 10)'
+    """
+    from ..runs.config import DEFAULT_DATASET, DEFAULTS
+
+    text = _TRAIN_HELP[key]
+    choices = train_choices().get(key)
+    if choices and key not in ("schedule", "dtype"):  # click lists a Choice's values itself
+        text += f" One of: {', '.join(choices)}."
+    default = DEFAULT_DATASET if key == "dataset" else DEFAULTS[key]
+    if default is not None:
+        text += f" (default {format_default(default)})"
+    return text
+
+
+def _train_option_type(key: str):
+    from ..runs.config import DEFAULTS
+
+    if key in ("schedule", "dtype"):
+        return click.Choice(train_choices()[key])
+    default = DEFAULTS[key]
+    if default is None:
+        return _UNSET_TYPES[key]
+    return str if isinstance(default, list) else type(default)
 
 
 def _train_options(command):
-    for flag, kind, text in reversed(_TRAIN_OPTIONS):
-        command = click.option(flag, type=kind, default=None, help=text)(command)
+    from ..runs.config import DEFAULTS
+
+    for key in reversed(list(DEFAULTS)):
+        flag = "--" + key.replace("_", "-")
+        command = click.option(flag, type=_train_option_type(key), default=None,
+                               help=train_option_help(key))(command)
     return command
 
 

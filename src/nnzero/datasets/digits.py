@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnzero.errors import InvalidArgumentError
+from nnzero._validation import check_bool, check_number
 
 __all__ = ["load_digits_fallback"]
 
@@ -43,10 +43,9 @@ def load_digits_fallback(*, test_fraction=0.2, seed=0, flatten=True):
     >>> len(x_train), len(x_test), x_test.shape[1:]
     (1437, 360, (8, 8))
     """
-    if not 0.0 < test_fraction < 1.0:
-        raise InvalidArgumentError(
-            f"test_fraction must be in (0, 1). Received: test_fraction={test_fraction!r}"
-        )
+    test_fraction = check_number(test_fraction, "test_fraction", low=0.0, high=1.0,
+                                 low_inclusive=False, high_inclusive=False)
+    flatten = check_bool(flatten, "flatten")
     # Imported here: scikit-learn is slow to import and only this needs it.
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split

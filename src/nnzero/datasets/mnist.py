@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnzero._validation import check_bool
 from nnzero.datasets import sources
 from nnzero.datasets.idx import read_idx
 from nnzero.errors import DataFormatError, DatasetNotFoundError, InvalidArgumentError
@@ -127,6 +128,7 @@ def load_idx_dataset(
     ...     "emnist-digits-test-images-idx3-ubyte", "emnist-digits-test-labels-idx1-ubyte"])
     """
     kind = _check_dtype(dtype)
+    flatten, normalize = check_bool(flatten, "flatten"), check_bool(normalize, "normalize")
     files = _resolve_names(names)
     directory = Path(directory)
     paths = {}
@@ -192,6 +194,8 @@ def load_fashion_mnist(
 def _load_named(spec, data_dir, download, dtype, flatten, normalize):
     # A bad dtype must fail before a search or a download, not after it.
     _check_dtype(dtype)
+    download = check_bool(download, "download")
+    flatten, normalize = check_bool(flatten, "flatten"), check_bool(normalize, "normalize")
     options = {"dtype": dtype, "flatten": flatten, "normalize": normalize, "sha256": spec.sha256}
     fnames = [DEFAULT_NAMES[role] for role in ROLES]
     tried = []

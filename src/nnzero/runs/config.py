@@ -43,6 +43,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = [
     "DATASETS",
     "DEFAULTS",
+    "DEFAULT_DATASET",
     "DTYPES",
     "IMAGE_DATASETS",
     "MOMENTUM_OPTIMIZERS",
@@ -59,10 +60,12 @@ IMAGE_DATASETS = {"mnist": 28, "fashion-mnist": 28, "digits": 8}
 #: Synthetic sets generated from ``seed`` (two features, three for tutorial_001).
 TOY_DATASETS = ("moons", "circles", "blobs", "xor", "spirals", "tutorial_001")
 DATASETS = (*IMAGE_DATASETS, *TOY_DATASETS)
+#: The data set of a run that names neither ``dataset`` nor ``csv``.
+DEFAULT_DATASET = "mnist"
 
 #: Every key a run accepts, with its default. ``None`` means "not set".
 DEFAULTS = {
-    "dataset": None,  # "mnist" unless csv is given
+    "dataset": None,  # DEFAULT_DATASET unless csv is given
     "csv": None,
     "target": None,
     "data_dir": None,
@@ -246,7 +249,8 @@ def _check_values(config: dict) -> dict:
     if c["csv"] is None:
         if c["target"] is not None:
             raise ConfigError("target names a column of a CSV file; it needs csv as well.")
-        dataset = "mnist" if c["dataset"] is None else check_string(c["dataset"], "dataset")
+        dataset = DEFAULT_DATASET if c["dataset"] is None else check_string(c["dataset"],
+                                                                            "dataset")
         c["dataset"] = check_choice(dataset.lower(), "dataset", DATASETS)
     c["layers"] = _layers(c["layers"])
     for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):

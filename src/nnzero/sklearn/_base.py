@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import activations, layers, optimizers, regularizers
-from .._validation import check_dtype, check_int, check_number, check_positive
+from .._validation import check_bool, check_dtype, check_int, check_number, check_positive
 from ..errors import InvalidArgumentError, InvalidTypeError
 from ..model import Sequential
 from ..model.callbacks import Callback
@@ -107,10 +107,7 @@ class BaseNN(BaseEstimator):
         if not (isinstance(batch, str) and batch == "auto"):
             batch = check_int(batch, "batch_size", low=1)
         for name in ("early_stopping", "shuffle", "warm_start"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise InvalidTypeError(
-                    f"`{name}` must be a bool. Received: {name}={getattr(self, name)!r}"
-                )
+            check_bool(getattr(self, name), name)
         if self.verbose not in (0, 1, 2):
             raise InvalidArgumentError(
                 f"`verbose` must be 0, 1, 2 or a bool. Received: verbose={self.verbose!r}"
