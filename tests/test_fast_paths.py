@@ -37,7 +37,7 @@ def test_batch_of_one_weight_gradient_is_the_gemm_result(dtype):
     layer.forward(x, training=True)
     grad = rng.normal(size=(1, 7)).astype(dtype)
     layer.backward(grad)
-    dz = layer.activation.backward(grad, layer._z, layer._a)
+    dz = layer.activation.backward(grad, layer.last_preactivation, layer.last_output)
     # The general path: a GEMM with an inner dimension of one.
     expected = np.matmul(x.T.copy(), dz)
     np.testing.assert_array_equal(layer.grads[0], expected)
@@ -390,9 +390,9 @@ def test_the_batch_buffer_is_reused_across_epochs_and_fit_calls():
     model = nz.Sequential([Dense(3, activation="softmax")], seed=0)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)
-    buffer = model._batch_buffer
+    buffer = model.batch_buffer
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    assert model._batch_buffer is buffer
+    assert model.batch_buffer is buffer
 
 
 # -- activations written for speed -----------------------------------------------------------

@@ -22,7 +22,7 @@ import pytest
 
 import nnzero as nz
 from nnzero.errors import InvalidArgumentError
-from nnzero.model.training import compute_gradients
+from nnzero.model.step import compute_gradients
 
 TOL = 1e-6
 EPS = 1e-5
@@ -248,13 +248,13 @@ def test_loss_gradient(case, weighted, record):
     ids=[_loss_id(c) for c in LOSS_CASES if c[0] != "mse" and c[1]],
 )
 def test_fused_logit_gradient(case, weighted, record):
-    """The fused path's ``logit_gradient(y, activate(z))`` is the gradient of
+    """The fused path's ``gradient_wrt_logits(y, activate(z))`` is the gradient of
     the loss of ``activate(z)`` with respect to ``z``, and the logit form of
     the value equals the probability form."""
     loss, y, z = loss_case(*case)
     w = np.random.default_rng(6).uniform(0.5, 2.0, size=len(z)) if weighted else None
     probs_loss = type(loss)(from_logits=False)
-    analytic = loss.logit_gradient(y, loss.activate(z), w)
+    analytic = loss.gradient_wrt_logits(y, loss.activate(z), w)
     numeric = numeric_gradient(lambda: probs_loss.value(y, loss.activate(z), w), z)
     assert record(rel_error(analytic, numeric)) < TOL
     assert loss.value(y, z, w) == pytest.approx(probs_loss.value(y, loss.activate(z), w), rel=1e-12)
@@ -363,17 +363,17 @@ def model_data(loss_name, n_out, n=9, seed=11):
 
 def assert_model_off_kinks(model, x):
     state = model.rng.bit_generator.state
-    model._forward(x, training=True)
+    model.forward(x, training=True)
     model.rng.bit_generator.state = state
     for layer in model.layers:
         act = getattr(layer, "activation", None)
         if isinstance(act, (nz.activations.ReLU, nz.activations.LeakyReLU, nz.activations.ELU)):
-            assert_off_kinks(layer._z, margin=1e-4)
+            assert_off_kinks(layer.last_preactivation, margin=1e-4)
 
 
 def relu_signs(model):
     return [
-        layer._z > 0
+        layer.last_preactivation > 0
         for layer in model.layers
         if isinstance(getattr(layer, "activation", None), nz.activations.ReLU)
     ]
@@ -435,7 +435,7 @@ def compiled(case, dropout=True, regularizer=None):
 @pytest.mark.parametrize("case", MODEL_CASES, ids=[_model_id(c) for c in MODEL_CASES])
 def test_model(case, dropout, record):
     model, x, y = compiled(case, dropout=dropout)
-    assert model._fused is case[3]
+    assert model.output_fused is case[3]
     assert_model_off_kinks(model, x)
     assert record(nz.gradcheck(model, x, y, eps=EPS)) < TOL
 
@@ -458,12 +458,12 @@ def test_model_with_sample_weight(case, record):
     y = model.loss.prepare_targets(y, model.output_shape[0], model.dtype)
     w = np.random.default_rng(12).uniform(0.2, 3.0, size=len(x))
     state = model.rng.bit_generator.state
-    model._forward(x, training=True)
+    model.forward(x, training=True)
     signs = relu_signs(model)
 
     def loss():
         model.rng.bit_generator.state = state
-        out = model._forward(x, training=True)
+        out = model.forward(x, training=True)
         assert all(np.array_equal(a, b) for a, b in zip(relu_signs(model), signs, strict=True)), (
             "a finite-difference step crossed a ReLU kink"
         )
@@ -502,7 +502,7 @@ def test_fused_and_unfused_gradients_agree():
     results = []
     for head in ("softmax", "custom_softmax"):
         model, x, y = compiled(("categorical_crossentropy", False, head, None))
-        compute_gradients(model, model._check_x(x), model._check_y(y, x))
+        compute_gradients(model, model.validate_x(x), model.validate_y(y, x))
         results.append([g.copy() for g in model.grads])
     for fused, plain in zip(*results, strict=True):
         np.testing.assert_allclose(fused, plain, rtol=1e-10, atol=1e-14)

@@ -14,7 +14,7 @@ import pytest
 import nnzero as nz
 from nnzero.errors import InvalidArgumentError
 from nnzero.losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
-from nnzero.model.training import compute_gradients
+from nnzero.model.step import compute_gradients
 from test_gradcheck import numeric_gradient, rel_error, softmax
 
 TOL = 1e-6
@@ -54,14 +54,14 @@ def test_fused_model_gradient(eps, sparse):
     model = nz.Sequential([nz.layers.Dense(6, activation="tanh"),
                            nz.layers.Dense(4, activation="softmax")], seed=0, dtype="float64")
     model.compile("sgd", _loss(sparse, eps))
-    assert model._fused
+    assert model.output_fused
     assert nz.gradcheck(model, x, y) < TOL
     # Fused and unfused (plain softmax, chained derivatives) agree as well.
-    compute_gradients(model, model._check_x(x), y)
+    compute_gradients(model, model.validate_x(x), y)
     fused = [g.copy() for g in model.grads]
     model.compile("sgd", _loss(sparse, eps))
-    model._fused = False
-    compute_gradients(model, model._check_x(x), y)
+    model.output_fused = False
+    compute_gradients(model, model.validate_x(x), y)
     for a, b in zip(fused, model.grads, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
 

@@ -13,7 +13,7 @@ import threadpoolctl
 
 import nnzero as nz
 from nnzero.layers import Activation, Dense, Dropout, Flatten
-from nnzero.model.training import compute_gradients
+from nnzero.model.step import compute_gradients
 
 N_FEATURES, N_CLASSES = 4, 3
 

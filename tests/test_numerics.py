@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero.model.training import compute_gradients
+from nnzero.model.step import compute_gradients
 
 BIG = 1e4
 LOGITS = np.array([[BIG, -BIG, 0.0], [-BIG, BIG, 0.0], [0.0, 0.0, 0.0], [-BIG, -BIG, BIG]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidArgumentError
+from .model.step import compute_gradients
 
 
 def gradcheck(target, x, y=None, eps: float = 1e-5, seed: int = 0) -> float:
@@ -60,21 +61,19 @@ def _check_layer(layer, x, eps, seed):
 
 
 def _check_model(model, x, y, eps):
-    from .model.training import compute_gradients
-
     if not model.compiled or y is None:
         raise InvalidArgumentError("gradcheck of a model needs a compiled model and targets y.")
     if model.dtype != np.float64:
         raise InvalidArgumentError(
             "gradcheck needs a float64 model: Sequential(..., dtype='float64')."
         )
-    x = model._check_x(x)
-    y = model._check_y(y, x)
+    x = model.validate_x(x)
+    y = model.validate_y(y, x)
     state = model.rng.bit_generator.state
 
     def loss():
         model.rng.bit_generator.state = state
-        out = model._forward(x, training=True)
+        out = model.forward(x, training=True)
         return model.loss.value(y, out) + sum(layer.penalty() for layer in model.layers)
 
     model.rng.bit_generator.state = state

@@ -38,9 +38,36 @@ _softmax = Softmax().forward
 _sigmoid = Sigmoid().forward
 
 
-def _logsumexp(z: np.ndarray) -> np.ndarray:
+def logsumexp(z: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(z)))`` of each row, shifted by the row maximum (no overflow).
+
+    Example
+    -------
+    >>> from nnzero.losses import logsumexp
+    >>> logsumexp(np.array([[1000.0, 1000.0]])).round(4).tolist()
+    [1000.6931]
+    """
     m = z.max(axis=1, keepdims=True)
     return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def softmax_and_logsumexp(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise softmax of ``z`` and its log-sum-exp (shape ``(n, 1)``) from
+    one row maximum, ``exp`` and sum: bit for bit what ``Softmax.forward``
+    and :func:`logsumexp` compute, each repeating those three.
+
+    Example
+    -------
+    >>> from nnzero.losses import softmax_and_logsumexp
+    >>> p, lse = softmax_and_logsumexp(np.zeros((1, 2))); p.tolist(), lse.round(4).tolist()
+    ([[0.5, 0.5]], [[0.6931]])
+    """
+    m = z.max(axis=1, keepdims=True)
+    p = np.exp(z - m)
+    s = p.sum(axis=1, keepdims=True)
+    lse = m + np.log(s)
+    p /= s
+    return p, lse
 
 
 def _reduce(per_sample: np.ndarray, sample_weight) -> float:
@@ -64,7 +91,11 @@ def _clip(p: np.ndarray) -> np.ndarray:
 
 
 class Loss:
-    """Base class: subclasses define ``per_sample`` and ``gradient``."""
+    """Base class: a subclass defines :meth:`per_sample` and :meth:`per_sample_gradient`
+    (or overrides :meth:`value` and :meth:`gradient`). Of the three gradients,
+    :meth:`gradient` is of the batch's weighted mean loss w.r.t. the output,
+    :meth:`per_sample_gradient` of each sample's loss (unreduced), and
+    :meth:`gradient_wrt_logits` of the mean loss w.r.t. the fused logits."""
 
     #: Name of the output activation this loss fuses with, if any.
     fused_activation: str | None = None
@@ -84,38 +115,39 @@ class Loss:
 
     # -- the two methods a user-defined loss must provide ---------------------
     def value(self, y_true, y_pred, sample_weight=None) -> float:
-        """Mean loss over the batch."""
+        """Mean loss over the batch: ``sum(w_i * l_i) / n``."""
         if self.from_logits:
             return _reduce(self.per_sample_from_logits(y_true, y_pred), sample_weight)
         return _reduce(self.per_sample(y_true, y_pred), sample_weight)
 
     def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
-        """Gradient of :meth:`value` with respect to ``y_pred``."""
+        """Gradient of :meth:`value` w.r.t. ``y_pred`` (batch mean, weighted)."""
         if self.from_logits:
-            return self.logit_gradient(y_true, self.activate(y_pred), sample_weight)
-        return _scale(self.raw_gradient(y_true, y_pred), sample_weight)
+            return self.gradient_wrt_logits(y_true, self.activate(y_pred), sample_weight)
+        return _scale(self.per_sample_gradient(y_true, y_pred), sample_weight)
 
     # -- logit-domain forms, shared by from_logits and the fused model path -----
     def activate(self, logits):
         """The output activation this loss pairs with, applied to logits."""
         return _softmax(logits) if self.fused_activation == "softmax" else _sigmoid(logits)
 
-    def logit_gradient(self, y_true, probs, sample_weight=None) -> np.ndarray:
-        """Gradient with respect to the logits, given the activated output ``probs``.
-
-        For softmax + categorical cross-entropy and sigmoid + binary
-        cross-entropy alike it is ``(p - y) / n`` (the class-index form
-        subtracts 1 at the true class).
-        """
+    def gradient_wrt_logits(self, y_true, probs, sample_weight=None) -> np.ndarray:
+        """Gradient of :meth:`value` w.r.t. the logits, given the activated
+        output ``probs``: ``(p - y) / n`` for softmax + categorical and sigmoid
+        + binary cross-entropy alike (weighted). The training step computes
+        the fused output layer's gradient here and nowhere else."""
         raise NotImplementedError
 
     def per_sample(self, y_true, y_pred):
+        """Each sample's loss, shape ``(n,)``."""
         raise NotImplementedError
 
     def per_sample_from_logits(self, y_true, logits):
+        """Each sample's loss from the logits (exact where a p rounds to 0 or 1)."""
         raise NotImplementedError
 
-    def raw_gradient(self, y_true, y_pred):
+    def per_sample_gradient(self, y_true, y_pred):
+        """Gradient of each sample's loss w.r.t. its output row, unreduced."""
         raise NotImplementedError
 
     # -- targets ---------------------------------------------------------------
@@ -161,7 +193,7 @@ class MeanSquaredError(Loss):
         diff = y_pred - y_true
         return np.mean(diff * diff, axis=1)
 
-    def raw_gradient(self, y_true, y_pred):
+    def per_sample_gradient(self, y_true, y_pred):
         return (y_pred - y_true) * (2.0 / y_pred.shape[1])
 
     def get_config(self):
@@ -187,11 +219,11 @@ class BinaryCrossentropy(Loss):
         z = logits
         return np.mean(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z))), axis=1)
 
-    def raw_gradient(self, y_true, y_pred):
+    def per_sample_gradient(self, y_true, y_pred):
         p = _clip(y_pred)
         return (p - y_true) / (p * (1.0 - p) * y_pred.shape[1])
 
-    def logit_gradient(self, y_true, probs, sample_weight=None):
+    def gradient_wrt_logits(self, y_true, probs, sample_weight=None):
         return _scale((probs - y_true) / probs.shape[1], sample_weight)
 
     def prepare_targets(self, y, n_outputs, dtype):
@@ -204,10 +236,11 @@ class BinaryCrossentropy(Loss):
         return y
 
 
-class _LabelSmoothing(Loss):
-    """Cross-entropy against targets mixed with the uniform distribution:
-    ``y_smooth = (1 - label_smoothing) * y + label_smoothing / k`` for ``k``
-    classes, as Keras and ``torch.nn.CrossEntropyLoss(label_smoothing=)`` do.
+class _SoftmaxCrossentropy(Loss):
+    """Base of the softmax cross-entropies (categorical and sparse): label
+    smoothing, the targets mixed with the uniform distribution,
+    ``(1 - label_smoothing) * y + label_smoothing / k`` for ``k`` classes, as
+    Keras and ``torch.nn.CrossEntropyLoss(label_smoothing=)`` do.
 
     Notes
     -----
@@ -233,7 +266,7 @@ class _LabelSmoothing(Loss):
 
 
 @register("categorical_crossentropy", "cce")
-class CategoricalCrossentropy(_LabelSmoothing):
+class CategoricalCrossentropy(_SoftmaxCrossentropy):
     """``-sum(y log p)`` over classes, averaged over samples; targets are
     one-hot (or any probability) rows, optionally smoothed (``label_smoothing``).
 
@@ -259,12 +292,12 @@ class CategoricalCrossentropy(_LabelSmoothing):
 
     def per_sample_from_logits(self, y_true, logits):
         y_true = self._smooth(y_true)
-        return _logsumexp(logits) * y_true.sum(axis=1) - np.sum(y_true * logits, axis=1)
+        return logsumexp(logits) * y_true.sum(axis=1) - np.sum(y_true * logits, axis=1)
 
-    def raw_gradient(self, y_true, y_pred):
+    def per_sample_gradient(self, y_true, y_pred):
         return -self._smooth(y_true) / _clip(y_pred)
 
-    def logit_gradient(self, y_true, probs, sample_weight=None):
+    def gradient_wrt_logits(self, y_true, probs, sample_weight=None):
         # Rows of y_true sum to 1 for one-hot or probability targets, so the
         # general p * sum(y) - y reduces to p - y.
         y_true = self._smooth(y_true)
@@ -288,7 +321,7 @@ class CategoricalCrossentropy(_LabelSmoothing):
 
 
 @register("sparse_categorical_crossentropy", "scce")
-class SparseCategoricalCrossentropy(_LabelSmoothing):
+class SparseCategoricalCrossentropy(_SoftmaxCrossentropy):
     """Categorical cross-entropy with integer class indices as targets.
 
     With ``label_smoothing`` ``e`` over ``k`` classes the target of a sample
@@ -323,9 +356,9 @@ class SparseCategoricalCrossentropy(_LabelSmoothing):
         picked = logits[self._rows(y_true)]
         if eps:
             picked = (1.0 - eps) * picked + eps * logits.mean(axis=1)
-        return _logsumexp(logits) - picked
+        return logsumexp(logits) - picked
 
-    def raw_gradient(self, y_true, y_pred):
+    def per_sample_gradient(self, y_true, y_pred):
         eps = self.label_smoothing
         if eps:
             grad = (-eps / y_pred.shape[1]) / _clip(y_pred)
@@ -335,7 +368,7 @@ class SparseCategoricalCrossentropy(_LabelSmoothing):
         grad[rows] -= (1.0 - eps) / _clip(y_pred[rows])
         return grad
 
-    def logit_gradient(self, y_true, probs, sample_weight=None):
+    def gradient_wrt_logits(self, y_true, probs, sample_weight=None):
         eps = self.label_smoothing
         # p - y_smooth: the uniform share e/k off every class, 1 - e off the true one.
         grad = probs - eps / probs.shape[1] if eps else probs.copy()

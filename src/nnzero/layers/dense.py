@@ -6,10 +6,10 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .._registry import config_of
-from .._validation import check_int
-from ..errors import InvalidArgumentError, InvalidTypeError
-from . import register
+from .._validation import check_bool, check_int
+from ..errors import InvalidArgumentError
 from .base import Layer
+from .registry import register
 
 
 @register("dense")
@@ -35,6 +35,14 @@ class Dense(Layer):
         Projection applied to the kernel after every optimizer step, e.g.
         ``nnzero.constraints.MaxNorm(3.0)``.
 
+    Attributes
+    ----------
+    last_input, last_preactivation, last_output : ndarray or None
+        The last training forward pass's ``x``, ``z = x @ kernel + bias`` and
+        ``a = activation(z)``, which :meth:`backward` reads. A training step
+        that computes the output activation itself (the fused softmax output)
+        stores its own with :meth:`keep_for_backward`.
+
     Example
     -------
     >>> import numpy as np
@@ -45,7 +53,7 @@ class Dense(Layer):
     (2, 3)
     """
 
-    flat_params_ok = True
+    params_packable = True
 
     def __init__(
         self,
@@ -60,15 +68,13 @@ class Dense(Layer):
     ):
         super().__init__(name)
         self.units = check_int(units, "units", low=1)
-        if not isinstance(use_bias, bool):
-            raise InvalidTypeError(f"`use_bias` must be a bool. Received: use_bias={use_bias!r}")
+        self.use_bias = check_bool(use_bias, "use_bias")
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        self._x = self._z = self._a = None
+        self.last_input = self.last_preactivation = self.last_output = None
 
     def build(self, input_shape, rng, dtype):
         if len(input_shape) != 1:
@@ -113,8 +119,13 @@ class Dense(Layer):
         z = self.preactivation(x)
         a = self.activation.forward(z)
         if training:
-            self._x, self._z, self._a = x, z, a
+            self.last_input, self.last_preactivation, self.last_output = x, z, a
         return a
+
+    def keep_for_backward(self, x, z, a) -> None:
+        """Store a training forward pass computed outside :meth:`forward`:
+        its input ``x``, pre-activation ``z`` and output ``a``."""
+        self.last_input, self.last_preactivation, self.last_output = x, z, a
 
     def backward(self, grad, preactivation: bool = False):
         """Backpropagate ``grad`` (w.r.t. the output, or w.r.t. ``z`` when
@@ -123,8 +134,11 @@ class Dense(Layer):
         dL/dz = grad * f'(z);  dL/dW = x^T dL/dz;  dL/db = sum over batch;
         dL/dx = dL/dz W^T.
         """
-        dz = grad if preactivation else self.activation.backward(grad, self._z, self._a)
-        x, kernel_grad = self._x, self.grads[0]
+        if preactivation:
+            dz = grad
+        else:
+            dz = self.activation.backward(grad, self.last_preactivation, self.last_output)
+        x, kernel_grad = self.last_input, self.grads[0]
         if dz.shape[0] != 1:
             np.matmul(x.T, dz, out=kernel_grad)
         elif x.dtype == dz.dtype == kernel_grad.dtype:

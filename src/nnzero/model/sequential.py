@@ -13,12 +13,11 @@ from ..errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from ..metrics import get as get_metric
 from ..metrics import predicted_classes
 from ..threads import largest_product, threads_for_products
-from . import saving, training
+from . import saving
+from .trainer import PREDICT_BATCH, Trainer
 
-_PREDICT_BATCH = 4096  # bounds memory when predicting on large sets
 
-
-class Sequential:
+class Sequential(Trainer):
     """A linear stack of layers.
 
     Parameters
@@ -30,6 +29,22 @@ class Sequential:
         dropout). Same seed, data and thread count: bit-identical weights.
     dtype : {"float32", "float64"}
         Precision of weights and computation.
+
+    Attributes
+    ----------
+    optimizer, loss, metric_names, metric_functions
+        What :meth:`compile` resolved (``metric_functions[i]`` computes
+        ``metric_names[i]``).
+    output_fused : bool
+        True when the output activation and the loss meet in ``p - y``
+        (softmax with categorical, sigmoid with binary cross-entropy): the
+        training step then starts backpropagation from the logits.
+    batch_buffer : ndarray or None
+        The array ``fit`` gathers each shuffled batch into, kept for the next
+        epoch and ``fit`` call so its pages are not allocated again.
+    history, stop_training
+        The last ``fit``'s :class:`History`; a callback sets
+        ``stop_training`` to end training after the current epoch.
 
     Example
     -------
@@ -60,8 +75,9 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.metric_names: list[str] = []
-        self._metric_fns: list = []
-        self._fused = False
+        self.metric_functions: list = []
+        self.output_fused = False
+        self.batch_buffer = None
         self.stop_training = False
         self.history = None
 
@@ -97,7 +113,7 @@ class Sequential:
         self.output_shape = shape
         # Parameters and gradients as views into one buffer each, so that the
         # optimizer updates all of them in a few vectorised passes.
-        if all(layer.flat_params_ok or not layer.params for layer in self.layers):
+        if all(layer.params_packable or not layer.params for layer in self.layers):
             pack_lists([layer.params for layer in self.layers])
             pack_lists([layer.grads for layer in self.layers])
 
@@ -141,10 +157,10 @@ class Sequential:
         self.optimizer = optimizer
         self.loss = loss
         self.metric_names = [name for name, _ in resolved]
-        self._metric_fns = [fn for _, fn in resolved]
-        self._fused = self._fuses_output_with_loss()
+        self.metric_functions = [fn for _, fn in resolved]
+        self.output_fused = self._output_fuses_with_loss()
 
-    def _fuses_output_with_loss(self) -> bool:
+    def _output_fuses_with_loss(self) -> bool:
         """True when the output activation and the loss meet in ``p - y``."""
         if not self.layers or self.loss.from_logits:
             return False
@@ -156,16 +172,26 @@ class Sequential:
     def compiled(self) -> bool:
         return self.loss is not None
 
-    def _require_compiled(self, method: str) -> None:
+    def require_compiled(self, method: str) -> None:
+        """Raise :class:`~nnzero.NotCompiledError` naming ``method`` unless compiled."""
         if not self.compiled:
             raise NotCompiledError(f"You must call compile(optimizer, loss) before {method}().")
 
     # -- inputs -----------------------------------------------------------------
-    def _check_x(self, x, name: str = "x", *, build: bool = True, input_shape=None) -> np.ndarray:
-        """Validate ``x``; build an unbuilt model from it unless ``build`` is
-        false (``fit`` builds only once every argument has passed, so a failed
-        call leaves an unbuilt model unbuilt). ``input_shape`` is the sample
-        shape expected of an unbuilt model (validation data must match x)."""
+    def validate_x(self, x, name: str = "x", *, build: bool = True, input_shape=None) -> np.ndarray:
+        """``x`` (the argument ``name``) as an array of the model's dtype.
+
+        An unbuilt model is built from it unless ``build`` is false (``fit``
+        builds only once every argument has passed, so a failed call leaves
+        an unbuilt model unbuilt). ``input_shape`` is the sample
+        shape expected of an unbuilt model (validation data must match x).
+
+        Example
+        -------
+        >>> model = Sequential([layers_module.Dense(3)])
+        >>> model.validate_x([[1, 2]], build=False).dtype, model.built
+        (dtype('float32'), False)
+        """
         x = as_float_array(x, name, self.dtype)
         takes_nd = bool(self.layers) and isinstance(self.layers[0], layers_module.Flatten)
         if x.ndim != 2 and not takes_nd:
@@ -184,8 +210,14 @@ class Sequential:
             )
         return x
 
-    def _output_width(self, input_shape) -> int:
-        """Number of outputs for samples of ``input_shape``, without building."""
+    def output_width(self, input_shape) -> int:
+        """Number of outputs for samples of ``input_shape``, without building.
+
+        Example
+        -------
+        >>> Sequential([layers_module.Dense(3)]).output_width((5,))
+        3
+        """
         if self.built:
             return self.output_shape[0]
         if not self.layers:
@@ -197,7 +229,9 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
         return shape[0]
 
-    def _check_y(self, y, x: np.ndarray, name: str = "y", n_outputs: int | None = None):
+    def validate_y(self, y, x: np.ndarray, name: str = "y", n_outputs: int | None = None):
+        """Targets ``y`` (the argument ``name``) checked by the loss against
+        ``n_outputs`` (default: the built model's) and the length of ``x``."""
         if y is None:
             raise InvalidArgumentError(f"`{name}` is required.")
         width = self.output_shape[0] if n_outputs is None else n_outputs
@@ -219,7 +253,17 @@ class Sequential:
         return y
 
     # -- inference --------------------------------------------------------------
-    def _forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Every layer's ``forward`` in turn on a validated batch ``x`` (with
+        ``training``, each keeps what its backward pass needs).
+
+        Example
+        -------
+        >>> model = Sequential([layers_module.Dense(3)])
+        >>> model.build((2,))
+        >>> model.forward(np.ones((4, 2), "float32")).shape
+        (4, 3)
+        """
         for layer in self.layers:
             x = layer.forward(x, training=training)
         return x
@@ -227,15 +271,15 @@ class Sequential:
     def predict(self, x, batch_size: int | None = None) -> np.ndarray:
         """The network's outputs (probabilities for a softmax/sigmoid output,
         logits when the loss was compiled with ``from_logits=True``)."""
-        x = self._check_x(x)
-        step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
+        x = self.validate_x(x)
+        step = PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
         # A confident output underflows to exactly 0 or 1: the right result.
         with threads_for_products(largest_product(self, min(step, len(x)))), np.errstate(
             under="ignore"
         ):
             if len(x) <= step:
-                return self._forward(x)
-            return np.concatenate([self._forward(x[i : i + step]) for i in range(0, len(x), step)])
+                return self.forward(x)
+            return np.concatenate([self.forward(x[i : i + step]) for i in range(0, len(x), step)])
 
     def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
         """Class probabilities, applying the loss's activation to logits if needed."""
@@ -250,66 +294,6 @@ class Sequential:
         out = self.predict(x, batch_size)
         from_logits = self.loss is not None and self.loss.from_logits
         return predicted_classes(out, from_logits)
-
-    def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None) -> dict:
-        """Loss (with regularization) and metrics on ``(x, y)``, as a dict."""
-        self._require_compiled("evaluate")
-        step = _PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
-        x = self._check_x(x, build=False)
-        y = self._check_y(y, x, n_outputs=self._output_width(x.shape[1:]))
-        weights = training.check_sample_weight(sample_weight, len(x))
-        if not self.built:
-            self.build(x.shape[1:])
-        with threads_for_products(largest_product(self, min(step, len(x)))):
-            return training.evaluate_arrays(self, x, y, weights, step)
-
-    # -- training ---------------------------------------------------------------
-    def fit(
-        self,
-        x,
-        y,
-        epochs: int = 1,
-        batch_size: int | None = 32,
-        validation_data=None,
-        validation_split: float = 0.0,
-        shuffle: bool = True,
-        callbacks=None,
-        verbose: int = 1,
-        sample_weight=None,
-        class_weight=None,
-        checkpoint_dir=None,
-        checkpoint_every: int | None = None,
-    ):
-        """Train for ``epochs`` passes over ``(x, y)`` and return a :class:`History`.
-
-        ``batch_size=None`` (or ``len(x)``) is batch gradient descent, ``1`` is
-        stochastic gradient descent, anything between is mini-batch.
-        ``validation_split`` holds out the last fraction of the samples (before
-        shuffling), as Keras does. A non-finite loss stops training with a
-        warning and keeps the last finite weights.
-
-        With ``checkpoint_dir``, the whole training state is saved there
-        after every epoch (and every ``checkpoint_every`` batches); calling
-        ``fit`` again with the same directory resumes where it stopped, with
-        bit-identical results, and Ctrl-C stops after the current batch and
-        returns the history so far. See :mod:`nnzero.model.checkpoint`.
-        """
-        return training.fit(
-            self,
-            x,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_data=validation_data,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            sample_weight=sample_weight,
-            class_weight=class_weight,
-            checkpoint_dir=checkpoint_dir,
-            checkpoint_every=checkpoint_every,
-        )
 
     # -- weights ----------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:

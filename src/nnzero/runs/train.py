@@ -166,7 +166,7 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     say = log or (lambda _line: None)
     data = load_run_data(config)
     model = build_model(config, data.n_classes, len(data.x_train))
-    n_outputs = model._output_width((data.n_features,))
+    n_outputs = model.output_width((data.n_features,))
     encode = lambda y: encode_targets(y, model.loss, n_outputs)  # noqa: E731
     validation = None if data.x_val is None else (data.x_val, encode(data.y_val))
     say(f"{data.name}: {len(data.x_train)} training, "

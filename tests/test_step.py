@@ -1,6 +1,7 @@
-"""The training step prepared once per epoch (``nnzero/model/fast_step.py``)
-and the batch-of-one shortcuts it takes: each must train bit for bit as
-the general ``training.train_step`` does."""
+"""The training step (``nnzero/model/step.py``): the batch-of-one branch
+of ``TrainStep`` and the shortcuts it takes must train bit for bit as the
+general ``train_step`` does, and follow a callback that changes the model
+mid-epoch."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import pytest
 
 import nnzero as nz
 from nnzero.layers import Dense
+from nnzero.model import step, training
 from test_fast_paths import _dense, _extreme
 
 DTYPES = [np.float32, np.float64]
 
 
-# -- the training step prepared once per epoch (model/fast_step.py) ---------------------------
+# -- TrainStep against the general train_step (model/step.py) ---------------------------------
 
 STEP_OPTIMIZERS = {
     "sgd": lambda: nz.optimizers.SGD(0.05),
@@ -31,10 +33,22 @@ class _BatchLogs(nz.callbacks.Callback):
         self.logs.append(dict(logs))
 
 
+class _GeneralStep:
+    """TrainStep's interface, every batch through the general train_step."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, xb, yb, wb):
+        return step.train_step(self.model, xb, yb, wb)
+
+    def refresh(self):
+        pass
+
+
 def _fit_both_ways(monkeypatch, build, x, y, **fit):
-    """Train twice from the same start: through fit's prepared step, and
-    through fit with training.train_step (the general path) in its place."""
-    from nnzero.model import training
+    """Train twice from the same start: through fit's TrainStep, and
+    through fit with the general train_step in its place."""
 
     def run():
         model, cb = build(), _BatchLogs()
@@ -43,7 +57,7 @@ def _fit_both_ways(monkeypatch, build, x, y, **fit):
 
     fast = run()
     with monkeypatch.context() as m:
-        m.setattr(training, "TrainStep", lambda model: lambda *b: training.train_step(model, *b))
+        m.setattr(training, "TrainStep", _GeneralStep)
         general = run()
     return fast, general
 
