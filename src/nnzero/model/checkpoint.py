@@ -49,7 +49,13 @@ from .._io import atomic_write_bytes
 from .._validation import check_int
 from ..errors import InvalidArgumentError, InvalidTypeError, ModelFileError
 from .callbacks import Callback
-from .checkpoint_file import checkpoint_bytes, fingerprint, read_arrays, read_state
+from .checkpoint_file import (
+    checkpoint_bytes,
+    fingerprint,
+    partial_epoch_entry,
+    read_arrays,
+    read_state,
+)
 from .file_format import model_arrays
 
 __all__ = ["CHECKPOINT_FILE", "Checkpointer", "PartialEpoch", "interruptible"]
@@ -259,13 +265,11 @@ class Checkpointer(Callback):
 
     # -- writing ------------------------------------------------------------------------
     def _write_partial(self):
-        partial = {
-            "epoch_rng_state": self._epoch_rng,
-            "loss_sum": self._loss_sum,
-            "metric_sums": self._metric_sums,
-            "learning_rate": self._epoch_lr,
-            "elapsed": time.perf_counter() - self._started,
-        }
+        partial = partial_epoch_entry(
+            epoch_rng_state=self._epoch_rng, loss_sum=self._loss_sum,
+            metric_sums=self._metric_sums, learning_rate=self._epoch_lr,
+            elapsed=time.perf_counter() - self._started,
+        )
         self._write(self._epoch, self._batch, self._lr_before, partial=partial)
 
     def _write(self, epoch, batch, learning_rate, partial=None, stopped=None):

@@ -39,7 +39,8 @@ from .file_format import (
     read_rng_state,
 )
 
-__all__ = ["STATE_VERSION", "checkpoint_bytes", "fingerprint", "read_arrays", "read_state"]
+__all__ = ["STATE_VERSION", "checkpoint_bytes", "fingerprint", "partial_epoch_entry",
+           "read_arrays", "read_state"]
 
 #: Version of the ``checkpoint`` metadata entry's layout.
 STATE_VERSION = 1
@@ -90,16 +91,37 @@ def fingerprint(model, arrays, input_shape, batch_size, shuffle) -> dict:
 _to_json = functools.partial(numpy_scalar_to_python, where="a checkpoint")
 
 
+def partial_epoch_entry(*, epoch_rng_state, loss_sum, metric_sums, learning_rate,
+                        elapsed) -> dict:
+    """The ``partial`` value of a checkpoint written inside an epoch: the
+    generator's state at the epoch's start (its shuffle is drawn again on
+    resumption), the loss and metric sums of the batches done, the rate
+    the epoch logs and the seconds it has taken.
+
+    Example
+    -------
+    >>> sorted(partial_epoch_entry(epoch_rng_state={}, loss_sum=1.5, metric_sums=[0.5],
+    ...                            learning_rate=0.01, elapsed=0.2))
+    ['elapsed', 'epoch_rng_state', 'learning_rate', 'loss_sum', 'metric_sums']
+    """
+    return {
+        "epoch_rng_state": epoch_rng_state,
+        "loss_sum": loss_sum,
+        "metric_sums": metric_sums,
+        "learning_rate": learning_rate,
+        "elapsed": elapsed,
+    }
+
+
 def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_reason,
                      run_fingerprint) -> bytes:
     """The content of a checkpoint: ``model``'s file with the training state
     in its ``checkpoint`` entry.
 
     ``epoch`` epochs and ``batch`` batches of the next are done; ``partial``
-    (``None`` at an epoch's end) holds the unfinished epoch's
-    ``epoch_rng_state``, ``loss_sum``, ``metric_sums``, ``learning_rate``
-    and ``elapsed`` seconds. The history is ``model.history``'s. A value
-    JSON cannot hold raises TypeError.
+    is ``None`` at an epoch's end, else :func:`partial_epoch_entry`'s. The
+    history is ``model.history``'s. A value JSON cannot hold raises
+    TypeError.
 
     Example
     -------
