@@ -42,9 +42,9 @@ RINGS = {
     CORE_LEAF: ["activations", "initializers", "regularizers", "constraints", "schedules",
                 "metrics"],
     CORE: ["losses", "optimizers", "layers", "perceptron"],
-    MODEL: ["model", "gradcheck"],
+    MODEL: ["model", "gradcheck", "lr_finder"],
     OUTER: ["onnx", "interop", "plot", "report", "sklearn", "runs", "cli", "datasets", "demo",
-            "__main__"],
+            "playground", "__main__"],
 }
 
 # Private modules whose public names any module may import.
@@ -330,3 +330,47 @@ def test_cycle_finder():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert _cycles(graph) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+# -- names: each means one thing -------------------------------------------------------
+
+def test_layers_init_only_re_exports():
+    tree = ast.parse(MODULES[f"{ROOT}.layers"].read_text(encoding="utf-8"))
+    defined = [node for node in tree.body
+               if not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr))
+               and not (isinstance(node, ast.Assign)
+                        and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["__all__"])]
+    assert defined == [], [ast.dump(node)[:80] for node in defined]
+
+
+def test_one_class_per_name():
+    import nnzero as nz
+
+    assert not hasattr(nz.activations, "Activation")
+    for name in nz.activations.names():
+        assert isinstance(nz.activations.get(name), nz.activations.ActivationFunction), name
+    assert issubclass(nz.layers.Activation, nz.layers.Layer)
+    assert nz.layers.Dense.params_packable and not nz.layers.Layer.params_packable
+    assert not hasattr(nz.layers.Layer, "flat_params_ok")
+
+
+def test_each_layer_lives_in_a_module_named_for_it():
+    import nnzero as nz
+
+    homes = {"Dense": "dense", "Dropout": "dropout", "Flatten": "flatten",
+             "Activation": "activation", "BatchNormalization": "batchnorm",
+             "RandomFlip": "augment", "RandomTranslation": "augment"}
+    assert {name: getattr(nz.layers, name).__module__ for name in homes} == {
+        name: f"nnzero.layers.{module}" for name, module in homes.items()}
+    assert f"{ROOT}.layers.simple" not in MODULES
+
+
+def test_saved_files_name_layers_as_before():
+    # Files refer to layers by these registered names; renaming modules or
+    # classes must never change them.
+    import nnzero as nz
+
+    assert nz.layers.names() == ["activation", "batch_normalization", "batchnorm", "dense",
+                                 "dropout", "flatten", "random_flip", "random_translation"]
+    assert nz.layers.get({"name": "activation", "activation": "relu"}).activation.registered_name \
+        == "relu"
