@@ -18,9 +18,8 @@ True
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
+from ..model.file_format import model_file_bytes
 from .data import FEATURE_COLUMNS, points_csv
 from .session import optimizer_settings
 from .settings import PlaygroundError
@@ -31,13 +30,9 @@ DATA_FILE = "playground-data.csv"
 
 
 def model_bytes(session) -> bytes:
-    """The trained model as the bytes of a ``.nnz`` file (``Sequential.save``)."""
+    """The trained model as the bytes of a ``.nnz`` file (what ``Sequential.save`` writes)."""
     with session.lock:
-        with tempfile.TemporaryDirectory(prefix="nnzero-export-") as tmp:
-            path = os.path.join(tmp, "playground.nnz")
-            session.model.save(path)
-            with open(path, "rb") as f:
-                return f.read()
+        return model_file_bytes(session.model)
 
 
 def data_csv(session) -> str:
