@@ -268,9 +268,12 @@ def test_bad_run_options(overrides, message):
 # -- bad arguments -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [-1, 1.5, True, "2", None])
-def test_bad_max_shift(value):
-    with pytest.raises(nz.errors.InvalidTypeError, match="max_shift"):
+@pytest.mark.parametrize("value, error", [
+    (-1, nz.errors.InvalidArgumentError), (1.5, nz.errors.InvalidTypeError),
+    (True, nz.errors.InvalidTypeError), ("2", nz.errors.InvalidTypeError),
+    (None, nz.errors.InvalidTypeError)])
+def test_bad_max_shift(value, error):
+    with pytest.raises(error, match="max_shift"):
         nz.layers.RandomTranslation(value)
 
 

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .._validation import check_int
 from ..errors import InvalidArgumentError, InvalidTypeError
 from .base import Layer
 from .registry import register
@@ -101,13 +102,7 @@ class RandomTranslation(Layer):
 
     def __init__(self, max_shift: int = 2, image_shape=None, name: str | None = None):
         super().__init__(name)
-        if not isinstance(max_shift, (int, np.integer)) or isinstance(max_shift, bool) \
-                or max_shift < 0:
-            raise InvalidTypeError(
-                "max_shift must be a whole number of pixels >= 0. "
-                f"Received: max_shift={max_shift!r}"
-            )
-        self.max_shift = int(max_shift)
+        self.max_shift = check_int(max_shift, "max_shift", low=0)  # pixels
         self.image_shape = _check_image_shape(image_shape, "RandomTranslation")
         self._rng = None
         self._index = None
