@@ -1,9 +1,10 @@
-"""Saving and loading models: ``save_model`` writes a model's ``.nnz``
-file; ``load_model`` rebuilds a model from one, refusing a config that
-names anything not registered in nnzero or claims more than the file holds.
+"""Loading models: ``load_model`` rebuilds a model from its ``.nnz`` file,
+refusing a config that names anything not registered in nnzero or claims
+more than the file holds.
 
-How the file is laid out (entries, tensor names, versions) and how each
-entry is read and checked is :mod:`nnzero.model.file_format`'s.
+How the file is laid out (entries, tensor names, versions), how it is
+written (``file_format.save_model``, what ``Sequential.save`` calls) and how
+each entry is read and checked is :mod:`nnzero.model.file_format`'s.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import numpy as np
 
 from .. import layers as layers_module
 from .. import losses, optimizers
-from .._io import atomic_write_bytes
 from ..errors import ModelFileError, NNZeroError
 from .file_format import (
     check_format,
     model_arrays,
-    model_file_bytes,
     open_file,
     read_json_entry,
     read_list,
@@ -28,8 +27,9 @@ from .file_format import (
     read_rng_state,
     read_tensor,
 )
+from .sequential import Sequential
 
-__all__ = ["MAX_LAYERS", "load_model", "save_model"]
+__all__ = ["MAX_LAYERS", "load_model"]
 
 #: Most layers a model file may describe; more is a forged file, refused
 #: before a single layer is made.
@@ -37,25 +37,6 @@ MAX_LAYERS = 10_000
 # Widest layer a file without that many stored weights may describe (layers
 # without weights, such as Flatten, can be wider than the weights they feed).
 _WEIGHTLESS_WIDTH = 1 << 16
-
-
-def save_model(model, path, include_optimizer: bool = True) -> None:
-    """Write ``model`` to ``path`` atomically (what ``Sequential.save`` does).
-
-    The file's layout is :mod:`nnzero.model.file_format`'s.
-
-    Example
-    -------
-    >>> import os, tempfile
-    >>> import nnzero as nz
-    >>> model = nz.Sequential([nz.layers.Dense(2)])
-    >>> model.build((3,))
-    >>> path = os.path.join(tempfile.mkdtemp(), "m.nnz")
-    >>> save_model(model, path)
-    >>> load_model(path).layers[0].units
-    2
-    """
-    atomic_write_bytes(path, model_file_bytes(model, include_optimizer))
 
 
 def load_model(path, compile: bool = True):
@@ -73,8 +54,6 @@ def load_model(path, compile: bool = True):
     >>> all(np.array_equal(a, b) for a, b in zip(model.get_weights(), restored.get_weights()))
     True
     """
-    from .sequential import Sequential
-
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No model file at {str(path)!r}.")

@@ -13,7 +13,7 @@ from ..errors import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from ..metrics import get as get_metric
 from ..metrics import predicted_classes
 from ..threads import largest_product, threads_for_products
-from . import saving
+from .file_format import save_model
 from .trainer import PREDICT_BATCH, Trainer
 
 
@@ -376,7 +376,7 @@ class Sequential(Trainer):
     def save(self, path, include_optimizer: bool = True) -> None:
         """Write the model to ``path`` (safetensors weights with a JSON config),
         atomically: an interrupted save leaves any previous file intact."""
-        saving.save_model(self, path, include_optimizer=include_optimizer)
+        save_model(self, path, include_optimizer=include_optimizer)
 
     def to_onnx(self, path=None, **options):
         """Export to ONNX (see :func:`nnzero.onnx.to_onnx` for ``options``);
