@@ -17,7 +17,6 @@ import pytest
 import safetensors.numpy
 
 import nnzero as nz
-from nnzero._io import numpy_scalar_to_python
 from nnzero.model import file_format as ff
 from nnzero.model.checkpoint_file import checkpoint_bytes, fingerprint
 
@@ -263,15 +262,7 @@ def test_read_rng_state_names_the_entry():
         ff.read_rng_state(bad, rng, "m.nnz", where="rng_state")
 
 
-# -- JSON of NumPy values and the checkpoint entry ----------------------------------------------
-def test_numpy_scalar_to_python():
-    text = json.dumps([np.float32(0.5), np.int64(3), np.bool_(True)],
-                      default=numpy_scalar_to_python)
-    assert text == "[0.5, 3, true]"
-    with pytest.raises(TypeError, match="ndarray cannot be stored in a JSON file"):
-        json.dumps(np.zeros(2), default=numpy_scalar_to_python)
-
-
+# -- the checkpoint entry ----------------------------------------------
 def test_checkpoint_bytes_holds_the_state_and_refuses_what_json_cannot(saved):
     model = _trained("sgd")
     x, y = np.ones((4, 2)), np.arange(4) % 2

@@ -1,12 +1,15 @@
-"""Atomic writes: ordinary permissions, old file kept on failure, no debris."""
+"""Atomic writes: ordinary permissions, old file kept on failure, no debris;
+and JSON of NumPy scalars."""
 
+import json
 import os
 import stat
 
+import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero._io import atomic_write_bytes
+from nnzero._io import atomic_write_bytes, numpy_scalar_to_python
 
 
 def test_written_file_gets_0666_less_umask(tmp_path):
@@ -36,3 +39,11 @@ def test_failed_rename_keeps_old_file_and_leaves_no_temporary(tmp_path, monkeypa
 def test_error_class_is_chosen_by_the_caller(tmp_path):
     with pytest.raises(nz.InvalidArgumentError, match="does not exist"):
         atomic_write_bytes(tmp_path / "missing" / "x.png", b"", error=nz.InvalidArgumentError)
+
+
+def test_numpy_scalar_to_python():
+    text = json.dumps([np.float32(0.5), np.int64(3), np.bool_(True)],
+                      default=numpy_scalar_to_python)
+    assert text == "[0.5, 3, true]"
+    with pytest.raises(TypeError, match="ndarray cannot be stored in a JSON file"):
+        json.dumps(np.zeros(2), default=numpy_scalar_to_python)
