@@ -263,7 +263,7 @@ def test_read_rng_state_names_the_entry():
 
 
 # -- the checkpoint entry ----------------------------------------------
-def test_checkpoint_bytes_holds_the_state_and_refuses_what_json_cannot(saved):
+def test_checkpoint_bytes_holds_the_state_and_refuses_what_json_cannot():
     model = _trained("sgd")
     x, y = np.ones((4, 2)), np.arange(4) % 2
     run = fingerprint(model, [x, y, None], (2,), 4, True)
