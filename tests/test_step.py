@@ -151,3 +151,81 @@ def test_sigmoid_backward_is_grad_times_derivative_bit_for_bit(dtype):
         expected = grad * sigmoid.derivative(z, a)
         got = sigmoid.backward(grad, z, a)
     assert got.dtype == dtype and got.tobytes() == expected.tobytes()
+
+
+# -- a callback that changes the model mid-epoch ----------------------------------------------
+
+
+class _ChangeAt(nz.callbacks.Callback):
+    """At the end of batch ``batch`` of the first epoch, ``change(model)``;
+    records the weights after every batch."""
+
+    def __init__(self, batch, change):
+        self.batch, self.change, self.weights = batch, change, []
+
+    def on_batch_end(self, batch, logs=None):
+        self.weights.append(np.concatenate([p.ravel() for p in self.model.params]))
+        if len(self.weights) == self.batch + 1:
+            self.change(self.model)
+
+
+def _set_learning_rate(model):
+    model.optimizer.learning_rate = 0.5
+
+
+def _replace_optimizer(model):
+    model.optimizer = nz.optimizers.SGD(0.5, momentum=0.9)
+
+
+def _add_regularizer(model):
+    model.layers[0].kernel_regularizer = nz.regularizers.L2(0.1)
+
+
+def _add_constraint(model):
+    model.layers[0].kernel_constraint = nz.constraints.MaxNorm(0.05)
+
+
+@pytest.mark.parametrize("change", [_set_learning_rate, _replace_optimizer, _add_regularizer,
+                                    _add_constraint])
+def test_a_change_made_by_a_callback_mid_epoch_holds_from_the_next_batch(monkeypatch, change):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=12)
+
+    def run(change_at):
+        model = nz.Sequential([Dense(6, activation="tanh"), Dense(3, activation="softmax")],
+                              seed=1)
+        model.compile(optimizer=nz.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+        cb = _ChangeAt(change_at, change)
+        history = model.fit(x, y, epochs=1, batch_size=1, shuffle=False, verbose=0, callbacks=[cb])
+        return cb.weights, history.history["loss"]
+
+    unchanged, _ = run(change_at=99)
+    changed, loss = run(change_at=4)
+    with monkeypatch.context() as m:  # every batch through the general step
+        m.setattr(training, "TrainStep", _GeneralStep)
+        general, general_loss = run(change_at=4)
+    # Up to the change, the same run; from the next batch on, not.
+    for a, b in zip(changed[:5], unchanged[:5], strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert changed[5].tobytes() != unchanged[5].tobytes()
+    # And exactly what the general step, which reads the model every batch, trains.
+    for a, b in zip(changed, general, strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert loss == general_loss
+
+
+def test_refresh_prepares_again_only_after_a_change():
+    model = nz.Sequential([Dense(3, activation="softmax")], seed=0)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.build((2,))
+    train = step.TrainStep(model)
+    apply = train.apply
+    train.refresh()
+    assert train.apply == apply and train.of_one
+    model.compile(optimizer="adam", loss="mse")
+    train.refresh()
+    assert not train.of_one  # mse goes through the general step
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    train.refresh()
+    assert train.of_one and train.apply.__self__ is model.optimizer
