@@ -74,6 +74,10 @@ def create_app(allowed_hosts=("127.0.0.1", "localhost", "testserver")) -> Starle
     """
     sessions: dict[str, Session] = {}
     page = _asset("index.html")
+    # A first session now, in the caller's thread: it runs every lazy import
+    # (scikit-learn's among them) before any worker thread could race another
+    # thread for the import locks.
+    Session().tick()
 
     def headers(extra=None):
         return {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff",
@@ -144,7 +148,7 @@ def create_app(allowed_hosts=("127.0.0.1", "localhost", "testserver")) -> Starle
             await ws.close(code=1013)
             return
         key = secrets.token_urlsafe(16)
-        session = sessions[key] = Session()
+        session = sessions[key] = await asyncio.to_thread(Session)
         try:
             await ws.send_json({"type": "hello", "session": key})
             while True:
@@ -243,7 +247,7 @@ def make_server(host: str = "127.0.0.1", port: int = 8765, log_level: str = "war
     bound = sock.getsockname()[1]
     hosts = ["127.0.0.1", "localhost", host, f"{host}:{bound}"]
     config = uvicorn.Config(create_app(allowed_hosts=hosts), log_level=log_level,
-                            ws="websockets", ws_max_size=1 << 20)
+                            ws="auto", ws_max_size=1 << 20)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     if ":" in shown:
         shown = f"[{shown}]"

@@ -213,6 +213,8 @@
     });
     $("trace-hide").addEventListener("click", () => { state.trace = null; showTrace(); });
     window.addEventListener("resize", scheduleDraw);
+    // A pasted or edited link: its settings, a new run.
+    window.addEventListener("hashchange", () => { state.settings = readHash(); sendSettings(); });
   }
 
   function showPlay() {
@@ -278,7 +280,7 @@
     for (const col of [...net.querySelectorAll(".col")]) col.remove();
     const s = state.settings;
     const features = makeColumn("Features");
-    FEATURES.forEach(([key, label], i) => {
+    FEATURES.forEach(([key, label]) => {
       const on = s.features.includes(key);
       const node = makeNode(features, `feature-${key}`);
       node.classList.add("feature");
@@ -294,11 +296,10 @@
         change("features", chosen);
       });
       box.append(check, label);
-      node.append(box);
+      node.prepend(box);  // left of the map, so the edges leave the map's right side clear
       const index = s.features.indexOf(key);
       if (on) drawMap(node.querySelector("canvas"), decode(state.data.features[index]));
       node.dataset.inputIndex = on ? index : -1;
-      void i;
     });
     s.layers.forEach((units, l) => {
       const col = makeColumn(`${units} neuron${units === 1 ? "" : "s"}`);
