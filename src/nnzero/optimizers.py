@@ -166,7 +166,9 @@ class SGD(Optimizer):
         dampening: float = 0.0,
     ):
         super().__init__(learning_rate, weight_decay)
-        self.momentum = check_number(momentum, "momentum", low=0.0)
+        # 1 or more never forgets a gradient: the steps grow without bound.
+        self.momentum = check_number(momentum, "momentum", low=0.0, high=1.0,
+                                     high_inclusive=False)
         self.dampening = check_number(dampening, "dampening", low=0.0, high=1.0)
         nesterov = check_bool(nesterov, "nesterov")
         if nesterov and (self.momentum <= 0 or self.dampening != 0):
@@ -287,7 +289,9 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, weight_decay)
         self.alpha = _check_beta(alpha, "alpha")
         self.eps = check_positive(eps, "eps")
-        self.momentum = check_number(momentum, "momentum", low=0.0)
+        # 1 or more never forgets a gradient: the steps grow without bound.
+        self.momentum = check_number(momentum, "momentum", low=0.0, high=1.0,
+                                     high_inclusive=False)
         self.centered = check_bool(centered, "centered")
         self.slot_names = (
             ("square_avg",)
