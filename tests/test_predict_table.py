@@ -10,13 +10,8 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero.runs.table import (
-    PredictionTable,
-    open_text,
-    predict_table,
-    read_features,
-    sniff_delimiter,
-)
+from nnzero.datasets.textfile import open_text, sniff_delimiter
+from nnzero.runs.table import PredictionTable, predict_table, read_features
 
 
 def _model(n_in=2, n_out=3, activation="softmax", loss="sparse_categorical_crossentropy"):
