@@ -23,7 +23,7 @@ Example
 >>> import numpy as np
 >>> import nnzero as nz
 >>> from nnzero.model.step import train_step
->>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
+>>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax", kernel_initializer="zeros")])
 >>> model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
 >>> model.build((3,))
 >>> out, loss = train_step(model, np.ones((4, 3), "float32"), np.array([0, 1, 0, 1]), None)
