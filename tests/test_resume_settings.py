@@ -58,6 +58,7 @@ def test_keys_missing_on_one_side_are_named():
 
 
 def test_sigterm_outside_training_raises_keyboard_interrupt():
+    # Whatever SIGINT's handler (Python's own, or ignored in a background run).
     with pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
         os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next line
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
@@ -76,14 +77,20 @@ class _TermAt(nz.callbacks.Callback):
 
 
 def test_sigterm_during_checkpointed_fit_stops_after_the_batch(tmp_path):
+    # A test run started in the background may have SIGINT ignored; fit only
+    # takes over Python's own handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     model = nz.Sequential([nz.layers.Dense(4, activation="tanh"),
                            nz.layers.Dense(2, activation="softmax")], seed=0)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with terminate_as_interrupt():
-        history = model.fit(x, y, epochs=3, batch_size=8, verbose=0, checkpoint_dir=tmp_path,
-                            callbacks=[_TermAt(11)])
+    try:
+        with terminate_as_interrupt():
+            history = model.fit(x, y, epochs=3, batch_size=8, verbose=0,
+                                checkpoint_dir=tmp_path, callbacks=[_TermAt(11)])
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert history.interrupted
     assert "epoch 2, batch 3" in history.stopped_reason
     assert (tmp_path / "checkpoint.nnz").is_file()
