@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import base64
 import threading
+import warnings
 
 import numpy as np
 
 from .. import datasets, layers, optimizers, regularizers
-from ..errors import NNZeroError
+from ..errors import NNZeroError, NonFiniteLossWarning
 from ..model import Sequential
 from .data import EXTENT, features, make_points, parse_upload
 from .settings import PlaygroundError, check_settings
@@ -248,7 +249,10 @@ class Session:
     # -- training and frames --------------------------------------------------
     def train_epoch(self) -> None:
         """One pass over the training points, in mini-batches of ``batch_size``."""
-        with self.lock, np.errstate(over="ignore", invalid="ignore"):
+        with self.lock, np.errstate(over="ignore", invalid="ignore"), \
+                warnings.catch_warnings():
+            # A diverging run shows as a loss of NaN on the page, which says what to do.
+            warnings.simplefilter("ignore", NonFiniteLossWarning)
             self.model.fit(self.x_train, self.y_train, epochs=1,
                            batch_size=self.settings["batch_size"],
                            verbose=0)

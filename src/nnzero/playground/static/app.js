@@ -95,6 +95,12 @@
       state.history.push([m.epoch, m.train_loss, m.test_loss]);
       if (state.history.length > 2000) state.history.splice(0, state.history.length - 2000);
       scheduleDraw();
+      if (m.train_loss === null) {
+        state.playing = false;
+        showPlay();
+        showError("The loss is no longer a finite number: the run diverged. Lower the " +
+          "learning rate (or the regularization rate) and reset.");
+      }
       if (state.playing) tick();
     } else if (m.type === "trace") {
       state.trace = m;
