@@ -57,10 +57,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._io import atomic_write_bytes
-from ._validation import check_int
+from ._validation import check_int, check_string
 from ._version import __version__
 from .activations import ELU, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
-from .errors import InvalidArgumentError, InvalidTypeError
+from .errors import InvalidArgumentError
 from .layers import Activation, Dense, Dropout, Flatten, RandomFlip, RandomTranslation
 
 DEFAULT_OPSET = 17  # old enough for every current onnxruntime, new enough for all ops used
@@ -174,9 +174,8 @@ def to_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_name: str = "
             "Cannot export a model that is not built yet; fit it or call build(input_shape)."
         )
     opset = check_int(opset, "opset", low=13)
-    for name, value in (("input_name", input_name), ("output_name", output_name)):
-        if not isinstance(value, str) or not value:
-            raise InvalidTypeError(f"`{name}` must be a non-empty string. Received: {value!r}")
+    input_name = check_string(input_name, "input_name")
+    output_name = check_string(output_name, "output_name")
     if input_name == output_name:
         raise InvalidArgumentError(
             f"`input_name` and `output_name` must differ. Received: both {input_name!r}"
