@@ -14,14 +14,19 @@ Example
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import io
 import os
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 
-from ..errors import DatasetNotFoundError, InvalidArgumentError
+from ..errors import DataFormatError, DatasetNotFoundError, InvalidArgumentError
 
-__all__ = ["is_gzip", "open_text", "sniff_delimiter"]
+__all__ = ["is_gzip", "name_original", "open_text", "read_header", "readable_twice",
+           "sniff_delimiter"]
 
 _DELIMITERS = ",;\t|"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -97,3 +102,78 @@ def sniff_delimiter(line: str, delimiter=None) -> str:
     return best if counts[best] else ","
 
 
+
+
+def read_header(path, delimiter=None, encoding: str = "utf-8") -> tuple[list[str], str]:
+    """The column names of a CSV file's first non-blank line, and its delimiter.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from nnzero.datasets.textfile import read_header
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = path.write_text("\\n x ;y\\n1;2\\n")
+    >>> read_header(path)
+    (['x', 'y'], ';')
+    """
+    import csv
+
+    with open_text(path, encoding) as f:
+        try:
+            line = next((line for line in f if line.strip()), "")
+        except UnicodeDecodeError as err:
+            raise DataFormatError(
+                f"{path} is not {encoding} text (byte {err.start} cannot be decoded). Pass "
+                "--encoding if it uses another text encoding.") from None
+        except (gzip.BadGzipFile, EOFError) as err:
+            raise DataFormatError(f"{path} is not a valid gzip file: {err}") from None
+    if not line:
+        raise DataFormatError(f"{path} is empty: expected a header row and data rows.")
+    delimiter = sniff_delimiter(line, delimiter)
+    names = next(csv.reader([line], delimiter=delimiter))
+    return [name.strip() for name in names], delimiter
+
+
+@contextlib.contextmanager
+def readable_twice(path):
+    """A path that can be opened more than once: ``path`` itself when it is a
+    regular file, else (a pipe, ``/dev/stdin``) a temporary copy of what it
+    gives, removed on leaving. Errors that name the copy should be reworded
+    with :func:`name_original`.
+
+    Example
+    -------
+    >>> from nnzero.datasets.textfile import readable_twice
+    >>> with readable_twice(__file__) as path:
+    ...     path == __file__
+    True
+    """
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # let the reader say what is wrong with it
+    if regular:
+        yield path
+        return
+    fd, copy = tempfile.mkstemp(prefix="nnzero-", suffix=".data")
+    try:
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
+            shutil.copyfileobj(source, out)
+        yield copy
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(copy)
+
+
+def name_original(err: Exception, copy, original) -> Exception:
+    """``err`` with the temporary copy's path replaced by the original's.
+
+    Example
+    -------
+    >>> from nnzero.datasets.textfile import name_original
+    >>> str(name_original(ValueError("/tmp/x: bad"), "/tmp/x", "/dev/fd/3"))
+    '/dev/fd/3: bad'
+    """
+    if str(copy) == str(original) or str(copy) not in str(err):
+        return err
+    return type(err)(str(err).replace(str(copy), str(original)))
