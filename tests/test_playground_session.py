@@ -401,3 +401,21 @@ def test_an_untrained_page_exports_runnable_code_and_says_so(tmp_path, monkeypat
 def test_what_a_run_config_cannot_hold_is_refused_with_the_way_out(extra, words):
     with pytest.raises(PlaygroundError, match=words):
         export.config_toml(Session(extra))
+
+
+def test_the_frame_rate_benchmark_runs(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "playground_fps.py"
+    done = subprocess.run([sys.executable, str(script), "--rounds", "2", "--frames", "2",
+                           "--points", "40", "--threads", "1", "--json"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # its timings depend on the machine; never asserted
+    assert result["training_points"] == 40 and result["epochs_trained"] == 5
+    bad = subprocess.run([sys.executable, str(script), "--frames", "0"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert bad.returncode == 2 and "at least 1" in bad.stderr
