@@ -34,6 +34,7 @@ from .errors import (
     NotCompiledError,
 )
 from .gradcheck import gradcheck
+from .lr_finder import lr_find
 from .model import History, Sequential, callbacks, load_model
 from .perceptron import Perceptron
 from .threads import limit_threads
@@ -71,6 +72,7 @@ __all__ = [
     "limit_threads",
     "load_model",
     "losses",
+    "lr_find",
     "metrics",
     "onnx",
     "optimizers",

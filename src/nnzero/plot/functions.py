@@ -21,8 +21,13 @@ def _unique_activations(names):
         act = activations_module.get(name)
         entry = groups.setdefault(type(act), [act, []])
         entry[1].append(name)
-    return [(" / ".join(sorted(aliases, key=lambda n: (len(n), n))), act)
-            for act, aliases in groups.values()]
+    entries = []
+    for act, aliases in groups.values():
+        label = " / ".join(sorted(aliases, key=lambda n: (len(n), n)))
+        if isinstance(act, activations_module.Softmax):
+            label += " of (z, 0)"
+        entries.append((label, act))
+    return entries
 
 
 def _curves(act, z: np.ndarray):

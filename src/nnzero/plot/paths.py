@@ -47,7 +47,7 @@ def _saddle_grad(x, y):
 
 #: Built-in surfaces: name -> (f, gradient, default start, bounds ((x0, x1), (y0, y1))).
 SURFACES = {
-    "x_exp": (_x_exp, _x_exp_grad, (1.0, 0.6), ((-2.0, 2.0), (-2.0, 2.0))),
+    "x_exp": (_x_exp, _x_exp_grad, (0.4, 0.9), ((-2.0, 2.0), (-2.0, 2.0))),
     "rosenbrock": (_rosenbrock, _rosenbrock_grad, (-1.5, 2.0), ((-2.0, 2.0), (-1.0, 3.0))),
     "saddle": (_saddle, _saddle_grad, (-1.5, 0.01), ((-2.0, 2.0), (-2.0, 2.0))),
 }
@@ -225,17 +225,25 @@ def optimizer_paths(f="x_exp", start=None, optimizers=None, steps=100, *, grad=N
         surface = np.asarray(func(gx, gy), dtype=np.float64)
     if f == "rosenbrock":
         surface = np.log10(surface + 1.0)  # the valley is invisible on a linear scale
-    ax.contourf(gx, gy, surface, levels=30, cmap="Greys", alpha=0.55)
+    ax.contourf(gx, gy, surface, levels=30, cmap="RdBu_r", alpha=0.35)
     ax.contour(gx, gy, surface, levels=15, colors="#666666", linewidths=0.4)
+    with np.errstate(all="ignore"):
+        f0 = float(func(point[0], point[1]))
     for i, (label, path) in enumerate(paths):
         color = class_color(i)
-        ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=2, linewidth=1.2,
-                label=label)
-        finite = path[np.isfinite(path).all(axis=1)]
-        ax.plot(*finite[-1], marker="*", color=color, markersize=10, markeredgecolor="k")
         with np.errstate(all="ignore"):
             values = np.asarray(func(path[:, 0], path[:, 1]), dtype=np.float64)
-        ax_f.plot(np.arange(steps + 1), values, color=color, label=label)
+        # A path that blows up would flatten every other curve: cut it where
+        # f leaves the starting value's scale by a factor of a thousand.
+        far = ~np.isfinite(values) | (np.abs(values) > 1e3 * (1.0 + abs(f0)))
+        if far.any():
+            cut = int(np.argmax(far))
+            values, path = values[:cut], path[:cut]
+            label += f" (off scale from step {cut})"
+        ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=2, linewidth=1.2,
+                label=label)
+        ax.plot(*path[-1], marker="*", color=color, markersize=10, markeredgecolor="k")
+        ax_f.plot(np.arange(len(values)), values, color=color, label=label)
     ax.plot(*point, marker="o", color="k", markersize=6)
     ax.set_xlim(*bounds[0])
     ax.set_ylim(*bounds[1])
