@@ -183,6 +183,7 @@ def test_an_uploaded_csv_is_trained_on(server, driver, tmp_path):
     WebDriverWait(driver, WAIT).until(lambda d: epoch(d) == 0 and loss(d, "test-loss"))
     n_train = driver.execute_script("return window.nnzPlayground.data.train.length")
     assert n_train == 100
+    assert "cat" in by_id(driver, "legend").text and "dog" in by_id(driver, "legend").text
     start = loss(driver, "test-loss")
     by_id(driver, "play").click()
     WebDriverWait(driver, WAIT).until(lambda d: (loss(d, "test-loss") or start) < 0.5 * start)

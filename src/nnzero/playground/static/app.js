@@ -87,6 +87,7 @@
       state.history = [];
       writeHash();
       showSettings();
+      showLegend();
       buildNetwork();
     } else if (m.type === "frame") {
       state.waiting = false;
@@ -149,6 +150,22 @@
     $("batch_size_value").textContent = s.batch_size;
     const n = s.layers.length;
     $("layer-count").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
+  }
+
+  // What the two colours mean: the classes (their names for an uploaded file) or values.
+  function showLegend() {
+    const names = state.data.class_names;
+    const regression = state.settings.problem === "regression";
+    const parts = regression ? ["\u22121", "+1"] : names ? names : ["class 0", "class 1"];
+    const legend = $("legend");
+    legend.replaceChildren();
+    legend.append(regression ? "Values:" : "Classes:");
+    [["neg", parts[0]], ["pos", parts[1]]].forEach(([kind, text]) => {
+      const swatch = document.createElement("span");
+      swatch.className = `swatch ${kind}`;
+      legend.append(swatch, text);
+    });
+    legend.append(`  \u00b7  ${state.data.train.length} training, ${state.data.test.length} test points`);
   }
 
   function selectNumber(id, value) {
