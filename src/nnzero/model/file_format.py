@@ -5,14 +5,11 @@ type, shape and place, a ``__metadata__`` map of text to text, then the
 tensors' bytes. Every setting is JSON text in that map, every array a
 tensor; nothing is unpickled, and a config names only registered classes.
 
-Metadata entries: ``format`` (:data:`FORMAT`), ``format_version``
-(:data:`FORMAT_VERSION`), ``model`` (``Sequential.get_config()``),
-``rng_state`` (the model's generator), ``compile`` and ``optimizer_state``
-(compiled models; the optimizer's slots are tensors) and, in a checkpoint
-only, ``checkpoint`` (:mod:`nnzero.model.checkpoint_file`). Tensors:
-``layers.{i}.{name}`` (:func:`layer_tensor_name`) and
-``optimizer.{slot}.{j}`` (:func:`optimizer_tensor_name`).
-``docs/file_format.md`` describes every entry in full.
+The metadata entries are ``format``, ``format_version``, ``model``,
+``rng_state``, ``compile``, ``optimizer_state`` and, in a checkpoint,
+``checkpoint`` (:mod:`nnzero.model.checkpoint_file`); the tensors are named
+by :func:`layer_tensor_name` and :func:`optimizer_tensor_name`.
+``docs/file_format.md`` describes every entry.
 
 :func:`save_model` and :func:`model_file_bytes` write a file; the ``read_*``
 and ``check_*`` functions read it back, each raising
@@ -41,9 +38,9 @@ from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
 
 __all__ = [
-    "CHECKPOINT_KEY", "FORMAT", "FORMAT_VERSION", "check_format", "check_rng_state",
-    "layer_arrays", "layer_tensor_name", "model_arrays", "model_file_bytes", "open_file",
-    "optimizer_tensor_name", "read_json_entry", "read_layer_tensors", "read_list",
+    "CHECKPOINT_KEY", "FORMAT", "FORMAT_VERSION", "LAYER_TENSOR_PREFIX", "check_format",
+    "check_rng_state", "layer_arrays", "layer_tensor_name", "model_arrays", "model_file_bytes",
+    "open_file", "optimizer_tensor_name", "read_json_entry", "read_layer_tensors", "read_list",
     "read_optimizer_state", "read_rng_state", "read_tensor", "save_model",
 ]
 
@@ -54,6 +51,8 @@ FORMAT = "nnzero"
 FORMAT_VERSION = "1"
 #: Metadata key of a checkpoint's training state.
 CHECKPOINT_KEY = "checkpoint"
+#: Start of every layer tensor's name (``layers.{i}.{name}``).
+LAYER_TENSOR_PREFIX = "layers."
 
 # safetensors' names of the tensor types NumPy reads as floating point.
 _FLOAT_TENSOR_TYPES = {"F16", "F32", "F64"}
@@ -73,7 +72,7 @@ def layer_tensor_name(index: int, name: str) -> str:
     >>> layer_tensor_name(2, "moving_mean")
     'layers.2.moving_mean'
     """
-    return f"layers.{index}.{name}"
+    return f"{LAYER_TENSOR_PREFIX}{index}.{name}"
 
 
 def optimizer_tensor_name(slot: str, index: int) -> str:

@@ -18,6 +18,7 @@ from .. import layers as layers_module
 from .. import losses, optimizers
 from ..errors import ModelFileError, NNZeroError
 from .file_format import (
+    LAYER_TENSOR_PREFIX,
     check_format,
     model_arrays,
     open_file,
@@ -113,10 +114,8 @@ def _input_shape(config, path) -> tuple:
 def _check_sizes(model, input_shape, f, path) -> None:
     """Refuse a config that needs more weights than the file holds, before
     anything is allocated: a small file claiming huge layers costs nothing."""
-    stored = 0
-    for key in f.keys():
-        if key.startswith("layers."):
-            stored += math.prod(f.get_slice(key).get_shape())
+    stored = sum(math.prod(f.get_slice(key).get_shape())
+                 for key in f.keys() if key.startswith(LAYER_TENSOR_PREFIX))
     shape = input_shape
     for i, layer in enumerate(model.layers):
         width = math.prod(shape)
