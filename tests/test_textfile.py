@@ -69,3 +69,19 @@ def test_name_original():
     assert type(renamed) is nz.DataFormatError
     assert str(renamed) == "/dev/fd/63, line 3: bad"
     assert name_original(err, "/elsewhere", "x") is err
+
+
+def test_gzipped_file_is_decompressed_into_a_copy(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(b"x,y\n1,2\n"))
+    with readable_twice(path) as copy:
+        assert copy != path and open(copy).read() == "x,y\n1,2\n"
+    assert not os.path.exists(copy)
+
+
+def test_broken_gzip_is_a_clear_error(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    path.write_bytes(gzip.compress(b"x,y\n" * 1000)[:30])
+    with pytest.raises(nz.DataFormatError, match="not a valid gzip file"), \
+            readable_twice(path):
+        pass

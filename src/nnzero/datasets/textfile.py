@@ -136,10 +136,11 @@ def read_header(path, delimiter=None, encoding: str = "utf-8") -> tuple[list[str
 
 @contextlib.contextmanager
 def readable_twice(path):
-    """A path that can be opened more than once: ``path`` itself when it is a
-    regular file, else (a pipe, ``/dev/stdin``) a temporary copy of what it
-    gives, removed on leaving. Errors that name the copy should be reworded
-    with :func:`name_original`.
+    """A path to plain text that can be opened more than once: ``path``
+    itself when it is a regular, uncompressed file, else (a pipe,
+    ``/dev/stdin``, a gzip-compressed file) a temporary copy of its text,
+    removed on leaving. Errors that name the copy should be reworded with
+    :func:`name_original`.
 
     Example
     -------
@@ -153,12 +154,23 @@ def readable_twice(path):
     except OSError:
         regular = True  # let the reader say what is wrong with it
     if regular:
-        yield path
-        return
+        try:
+            with open(path, "rb") as f:
+                compressed = f.read(2) == _GZIP_MAGIC
+        except OSError:
+            compressed = False
+        if not compressed:
+            yield path
+            return
     fd, copy = tempfile.mkstemp(prefix="nnzero-", suffix=".data")
     try:
-        with os.fdopen(fd, "wb") as out, open(path, "rb") as source:
-            shutil.copyfileobj(source, out)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as raw:
+            source = io.BufferedReader(raw)
+            try:
+                shutil.copyfileobj(gzip.GzipFile(fileobj=source) if is_gzip(source)
+                                   else source, out)
+            except (gzip.BadGzipFile, EOFError) as err:
+                raise DataFormatError(f"{path} is not a valid gzip file: {err}") from None
         yield copy
     finally:
         with contextlib.suppress(OSError):
