@@ -202,6 +202,28 @@ def test_a_bad_upload_shows_a_message_and_the_page_goes_on(server, driver, tmp_p
     assert by_id(driver, "dataset").get_attribute("value") == "circle"
 
 
+def test_clicking_the_plane_adds_points_of_the_chosen_class(server, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import Select
+
+    open_page(driver, server + "#dataset=xor")
+    Select(by_id(driver, "add-class")).select_by_value("1")
+    count = "const d = window.nnzPlayground.data; return d.train.length + d.test.length"
+    for clicks in (1, 2):
+        ActionChains(driver).move_to_element_with_offset(by_id(driver, "output"), 60, -60)\
+            .click().perform()
+        WebDriverWait(driver, WAIT).until(
+            lambda d, n=500 + clicks: d.execute_script(count) == n)
+    assert by_id(driver, "dataset").get_attribute("value") == "custom"
+    points = driver.execute_script(
+        "const d = window.nnzPlayground.data; return d.train.concat(d.test)")
+    # Both clicks hit the same pixel, about (2.4, 2.4) on the plane: two equal points.
+    near = [tuple(p) for p in points if abs(p[0] - 2.4) < 0.2 and abs(p[1] - 2.4) < 0.2]
+    assert any(near.count(p) == 2 and p[2] == 1 for p in near), near
+    step(driver, 1)
+    assert console_errors(driver) == []
+
+
 def test_the_exported_model_predicts_what_the_page_shows(server, driver):
     open_page(driver, server + "#dataset=gauss&layers=3,2&features=x1,x2,x1x2")
     step(driver, 3)
