@@ -103,3 +103,55 @@ def test_single_class_is_refused(tmp_path):
 def test_whole_number_labels_become_classes(tmp_path):
     table = load_csv_table(_write(tmp_path, "a,k\n1,-1\n2,1\n3,1\n"), "k")
     assert table.class_names == ["-1", "1"] and table.y.tolist() == [0, 1, 1]
+
+
+# -- load_run_data ------------------------------------------------------------------------
+
+def _config(**overrides):
+    from nnzero.runs.config import DEFAULTS
+
+    return dict(DEFAULTS, **{"dataset": None, "out": "unused", **overrides})
+
+
+def test_test_rows_are_the_files_data_rows(tmp_path):
+    from nnzero.runs.data import load_run_data
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 2))
+    lines = ["p,q,label"] + [f"{a!r},{b!r},{'yes' if a > 0 else 'no'}" for a, b in x.tolist()]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    data = load_run_data(_config(csv=str(path), target="label"))
+    rows = data.extra["test_rows"]
+    assert len(rows) == len(data.x_test) == 10
+    np.testing.assert_array_equal(data.x_test, x[rows - 1].astype(np.float32))
+    assert data.extra["feature_names"] == ["p", "q"] and data.extra["target"] == "label"
+    assert data.class_names == ["no", "yes"] and not data.extra["regression"]
+
+
+def test_regression_csv_run(tmp_path):
+    from nnzero.runs.data import load_run_data
+
+    lines = ["a,y"] + [f"{i},{i * 1.5}" for i in range(40)]
+    data = load_run_data(_config(csv=str(_write(tmp_path, "\n".join(lines) + "\n")),
+                                 target="y", loss="mse"))
+    assert data.extra["regression"] and data.class_names == []
+    assert data.y_train.dtype == np.float32
+    np.testing.assert_allclose(data.y_test, data.x_test[:, 0] * 1.5)
+
+
+@pytest.mark.parametrize("name, features", [("sine", 1), ("friedman", 5)])
+def test_regression_toy_sets(name, features):
+    from nnzero.runs.data import load_run_data
+
+    data = load_run_data(_config(dataset=name, samples=100, loss="mse"))
+    assert data.n_features == features and data.extra["regression"]
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 100
+    with pytest.raises(nz.InvalidArgumentError, match="needs loss = 'mse'"):
+        load_run_data(_config(dataset=name, samples=100))
+
+
+def test_missing_data_dir_is_refused(tmp_path):
+    from nnzero.runs.data import load_run_data
+
+    with pytest.raises(nz.InvalidArgumentError, match="is not a directory"):
+        load_run_data(_config(dataset="mnist", data_dir=str(tmp_path / "nope")))

@@ -15,11 +15,14 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ..datasets.toy_regression import REGRESSION_TOY_SETS
 from ..errors import InvalidArgumentError
 from .config import IMAGE_DATASETS, TOY_DATASETS
+from .csv_data import REGRESSION_LOSSES, load_csv_table
 
 __all__ = ["FASHION_CLASSES", "RunData", "encode_targets", "find_idx_dataset", "load_run_data"]
 
@@ -31,8 +34,13 @@ FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 class RunData:
     """Train, validation and test arrays of a run, with what describes them.
 
-    ``y_*`` are class indices ``0..n_classes-1``; ``x_val`` is ``None`` when
-    no validation set is held out. ``image_shape`` is set for image sets.
+    ``y_*`` are class indices ``0..n_classes-1`` (for a regression, the
+    float32 values to predict, and ``class_names`` is empty); ``x_val`` is
+    ``None`` when no validation set is held out. ``image_shape`` is set for
+    image sets. ``extra["regression"]`` says whether the target is a value;
+    a CSV file's run also has ``extra["feature_names"]``, ``["target"]``,
+    ``["test_rows"]`` (the file's data-row number of each test sample, 1 for
+    the first) and ``["scale_features"]``.
 
     Example
     -------
@@ -82,41 +90,69 @@ def load_run_data(config: dict) -> RunData:
     (200, ['0', '1'])
     """
     name, seed = config["dataset"], config["seed"]
-    image_shape, source = None, ""
+    image_shape, source, extra = None, "", {}
+    regression = False
+    rows = None
     if config["csv"] is not None:
-        x, y, class_names = _load_csv(config["csv"], config["target"])
-        (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test")
+        table = load_csv_table(config["csv"], config["target"], loss=config["loss"],
+                               encoding=config.get("encoding") or "utf-8",
+                               delimiter=config.get("delimiter"))
+        x, y, class_names, regression = table.x, table.y, table.class_names, table.regression
+        # The file's data-row numbers (1 = the first row) travel with the split.
+        (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test",
+                                                      stratify=not regression)
+        _, (rows, _) = _split(np.arange(1, len(x) + 1).reshape(-1, 1), y, config["test_split"],
+                              seed, "test", stratify=not regression)
         name, source = config["csv"], config["csv"]
+        extra = {"feature_names": table.feature_names, "target": table.target,
+                 "scale_features": True}
     elif name in IMAGE_DATASETS:
         (x_train, y_train), (x_test, y_test), source = _load_images(name, config)
         side = IMAGE_DATASETS[name]
         image_shape = (side, side)
         class_names = list(FASHION_CLASSES) if name == "fashion-mnist" else [
             str(i) for i in range(10)]
+    elif name in REGRESSION_TOY_SETS:
+        make = REGRESSION_TOY_SETS[name][0]
+        x, y = make(n_samples=config["samples"], seed=seed)
+        regression, class_names = True, []
+        (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test",
+                                                      stratify=False)
+        source = f"generated ({config['samples']} samples, seed {seed})"
     else:
         x, y = _make_toy(name, config["samples"], seed)
         (x_train, y_train), (x_test, y_test) = _split(x, y, config["test_split"], seed, "test")
         class_names = [str(i) for i in range(int(max(y.max(), y_test.max())) + 1)]
         source = f"generated ({config['samples']} samples, seed {seed})"
+    if regression and config["loss"] not in REGRESSION_LOSSES:
+        raise InvalidArgumentError(
+            f"{name} has a numeric target to predict (a regression); it needs loss = 'mse'. "
+            f"Received: loss={config['loss']!r}")
     if config["limit"] is not None:
         x_train, y_train = x_train[: config["limit"]], y_train[: config["limit"]]
     x_val = y_val = None
     if config["validation_split"] > 0:
         split_seed = seed if config.get("split_seed") is None else config["split_seed"]
         (x_train, y_train), (x_val, y_val) = _split(
-            x_train, y_train, config["validation_split"], split_seed, "validation")
+            x_train, y_train, config["validation_split"], split_seed, "validation",
+            stratify=not regression)
     dtype = np.dtype(config["dtype"])
+    targets = np.float32 if regression else np.int64
+    extra.update(regression=regression)
+    if rows is not None:
+        extra["test_rows"] = np.asarray(rows, dtype=np.int64).reshape(-1)
     return RunData(
         name=name,
         x_train=x_train.astype(dtype, copy=False),
-        y_train=np.asarray(y_train, dtype=np.int64),
+        y_train=np.asarray(y_train, dtype=targets),
         x_val=None if x_val is None else x_val.astype(dtype, copy=False),
-        y_val=None if y_val is None else np.asarray(y_val, dtype=np.int64),
+        y_val=None if y_val is None else np.asarray(y_val, dtype=targets),
         x_test=x_test.astype(dtype, copy=False),
-        y_test=np.asarray(y_test, dtype=np.int64),
+        y_test=np.asarray(y_test, dtype=targets),
         class_names=class_names,
         image_shape=image_shape,
         source=source,
+        extra=extra,
     )
 
 
@@ -176,8 +212,13 @@ def _load_images(name, config):
         train, test = datasets.load_digits_fallback(
             test_fraction=config["test_split"], seed=config["seed"])
         return train, test, "scikit-learn's bundled digits"
+    data_dir = config["data_dir"]
+    if data_dir is not None and not Path(data_dir).is_dir():
+        # Silently looking elsewhere would train on data the user did not point to.
+        raise InvalidArgumentError(f"data_dir {str(data_dir)!r} is not a directory (it does "
+                                   "not exist, or is a file).")
     loader = datasets.load_mnist if name == "mnist" else datasets.load_fashion_mnist
-    train, test = loader(config["data_dir"])
+    train, test = loader(data_dir)
     found = find_idx_dataset(name, config["data_dir"])
     source = f"{found[0]}: {found[1]}" if found else "downloaded to the user cache"
     return train, test, source
@@ -193,44 +234,17 @@ def _make_toy(name, samples, seed):
     return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64)
 
 
-def _load_csv(path, target):
-    from .. import datasets
-
-    x, y, class_names = datasets.load_csv(path, target=target)
-    y = np.asarray(y)
-    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
-        raise InvalidArgumentError(
-            f"{path}: the target column {target!r} holds continuous numbers; nnzero train "
-            "classifies, so it needs class labels (text or whole numbers)."
-        )
-    if class_names is None:
-        # Numeric labels: classes are the distinct values, in sorted order.
-        values, y = np.unique(y, return_inverse=True)
-        class_names = [_label(v) for v in values]
-    if len(class_names) < 2:
-        raise InvalidArgumentError(
-            f"{path}: the target column {target!r} holds a single class; "
-            "a classifier needs at least two."
-        )
-    return np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.int64), list(
-        map(str, class_names))
-
-
-def _label(value) -> str:
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _split(x, y, fraction, seed, what):
+def _split(x, y, fraction, seed, what, stratify=True):
     """A stratified split where the classes allow one, else a plain one."""
     from .. import datasets
 
-    try:
-        return datasets.train_val_split(x, y, val_fraction=fraction, seed=seed, stratify=True)
-    except InvalidArgumentError:
-        # Too few samples of some class to stratify (e.g. with a small --limit).
-        pass
+    if stratify:
+        try:
+            return datasets.train_val_split(x, y, val_fraction=fraction, seed=seed,
+                                            stratify=True)
+        except InvalidArgumentError:
+            # Too few samples of some class to stratify (e.g. with a small --limit).
+            pass
     try:
         return datasets.train_val_split(x, y, val_fraction=fraction, seed=seed, stratify=False)
     except InvalidArgumentError as err:
