@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import Registry, config_of
-from ._validation import check_number
+from ._validation import check_bool, check_number
 from .activations import Sigmoid, Softmax
 from .errors import InvalidArgumentError, InvalidTypeError
 
@@ -78,7 +78,8 @@ def _reduce(per_sample: np.ndarray, sample_weight) -> float:
 
 def _scale(grad: np.ndarray, sample_weight) -> np.ndarray:
     """Divide by the batch size and apply per-sample weights, in place."""
-    grad /= grad.shape[0]
+    if grad.shape[0] != 1:  # x / 1 is x: a batch of one skips the pass
+        grad /= grad.shape[0]
     if sample_weight is not None:
         grad *= sample_weight.reshape(-1, *([1] * (grad.ndim - 1)))
     return grad
@@ -103,10 +104,7 @@ class Loss:
     sparse_targets = False
 
     def __init__(self, from_logits: bool = False):
-        if not isinstance(from_logits, bool):
-            raise InvalidTypeError(
-                f"`from_logits` must be a bool. Received: from_logits={from_logits!r}"
-            )
+        from_logits = check_bool(from_logits, "from_logits")
         if from_logits and self.fused_activation is None:
             raise InvalidArgumentError(
                 f"{type(self).__name__} has no logit form. Received: from_logits=True"
@@ -372,7 +370,10 @@ class SparseCategoricalCrossentropy(_SoftmaxCrossentropy):
         eps = self.label_smoothing
         # p - y_smooth: the uniform share e/k off every class, 1 - e off the true one.
         grad = probs - eps / probs.shape[1] if eps else probs.copy()
-        grad[self._rows(y_true)] -= 1.0 - eps
+        if len(y_true) == 1:  # the same subtraction, without a fancy index's cost
+            grad[0, y_true[0]] -= 1.0 - eps
+        else:
+            grad[self._rows(y_true)] -= 1.0 - eps
         return _scale(grad, sample_weight)
 
     def prepare_targets(self, y, n_outputs, dtype):

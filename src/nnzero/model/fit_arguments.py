@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_int, check_number
+from .._validation import as_float_array, check_bool, check_int, check_number
 from ..errors import InvalidArgumentError, InvalidTypeError
 from .callbacks import Callback, ModelCheckpoint
 from .checkpoint import Checkpointer
@@ -58,11 +58,10 @@ def prepare_fit(model, request: Mapping) -> FitArguments:
     validation_split = check_number(
         request["validation_split"], "validation_split", low=0.0, high=1.0, high_inclusive=False
     )
-    verbose, shuffle = request["verbose"], request["shuffle"]
+    verbose = request["verbose"]
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise InvalidArgumentError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}")
-    if not isinstance(shuffle, bool):
-        raise InvalidTypeError(f"`shuffle` must be a bool. Received: shuffle={shuffle!r}")
+    shuffle = check_bool(request["shuffle"], "shuffle")
     callbacks = check_callbacks(request["callbacks"])
     checkpointer = None
     if request["checkpoint_dir"] is not None:

@@ -34,6 +34,7 @@ Example
 from __future__ import annotations
 
 import math
+from operator import is_not
 
 import numpy as np
 
@@ -131,11 +132,16 @@ def _has_constraint(layer) -> bool:
                 and layer.kernel_constraint is None)
 
 
-def _depends_on(model) -> tuple:
-    """What a prepared step read from the model, compared by identity."""
-    return (model.optimizer, model.loss, model.output_fused,
-            getattr(model.loss, "label_smoothing", None),
-            *map(_has_penalty, model.layers), *map(_has_constraint, model.layers))
+def _depends_on(model) -> list:
+    """What a prepared step read from the model, to compare by identity.
+    (Which layers have a penalty or a constraint can change only with a
+    Dense layer's regularizer or constraint.)"""
+    read = [model.optimizer, model.loss, model.output_fused,
+            getattr(model.loss, "label_smoothing", None)]
+    for layer in model.layers:
+        read += (getattr(layer, "kernel_regularizer", None),
+                 getattr(layer, "kernel_constraint", None))
+    return read
 
 
 class TrainStep:
@@ -156,7 +162,7 @@ class TrainStep:
     def refresh(self) -> None:
         """Prepare again if anything the batch-of-one branch uses changed."""
         now, before = _depends_on(self.model), self._read
-        if len(now) != len(before) or any(a is not b for a, b in zip(now, before, strict=True)):
+        if len(now) != len(before) or any(map(is_not, now, before)):
             self._prepare()
 
     def _prepare(self):
