@@ -229,3 +229,35 @@ def test_refresh_prepares_again_only_after_a_change():
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     train.refresh()
     assert train.of_one and train.apply.__self__ is model.optimizer
+
+
+# -- a user's loss through the general step ---------------------------------------------------
+
+
+class _HalfSquares(nz.losses.Loss):
+    """A subclass as the Loss docstring describes: per_sample and per_sample_gradient."""
+
+    def per_sample(self, y_true, y_pred):
+        return 0.5 * np.sum((y_pred - y_true) ** 2, axis=1)
+
+    def per_sample_gradient(self, y_true, y_pred):
+        return y_pred - y_true
+
+
+def test_a_loss_subclass_with_per_sample_gradient_trains_as_mse_does():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(16, 3))
+    y = rng.normal(size=(16, 2))
+
+    def trained(loss):
+        model = nz.Sequential([Dense(2)], seed=0, dtype="float64")
+        model.compile(optimizer=nz.optimizers.SGD(0.1), loss=loss)
+        model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+        return model.get_weights()
+
+    # 0.5 * sum over 2 outputs is mse (mean over 2 outputs): the same gradient.
+    for a, b in zip(trained(_HalfSquares()), trained("mse"), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    loss = _HalfSquares()
+    y_pred = y + 1.0
+    np.testing.assert_allclose(loss.gradient(y, y_pred), np.ones_like(y) / len(y))
