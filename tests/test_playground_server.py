@@ -43,13 +43,16 @@ def connect(client, settings=None):
     return ws, hello["session"]
 
 
-def test_the_page_and_its_two_assets_are_served_with_a_strict_policy(client):
+def test_the_page_and_its_assets_are_served_with_a_strict_policy(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     policy = page.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "connect-src 'self'" in policy
     assert 'data-testid="play"' in page.text
-    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    for script in ("app.js", "draw.js"):
+        reply = client.get(f"/static/{script}")
+        assert reply.headers["content-type"].startswith("text/javascript")
+        assert f'src="/static/{script}"' in page.text
     assert client.get("/static/style.css").status_code == 200
     for path in ("/static/index.html", "/static/../server.py", "/static/%2e%2e/server.py",
                  "/server.py", "/etc/passwd", "/api/export/weights?session=x", "/static/"):
@@ -58,8 +61,8 @@ def test_the_page_and_its_two_assets_are_served_with_a_strict_policy(client):
 
 
 def test_the_page_needs_nothing_from_elsewhere(client):
-    text = client.get("/").text + client.get("/static/app.js").text + client.get(
-        "/static/style.css").text
+    text = "".join(client.get(path).text for path in (
+        "/", "/static/app.js", "/static/draw.js", "/static/style.css"))
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in text and "//cdn" not in text and "@import" not in text
 

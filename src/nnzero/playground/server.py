@@ -2,8 +2,8 @@
 
 Routes, and nothing else:
 
-- ``GET /`` the page; ``GET /static/app.js`` and ``/static/style.css`` its
-  script and style, read from this package (no other file is reachable);
+- ``GET /`` the page; ``GET /static/app.js``, ``draw.js`` and ``style.css``
+  its scripts and style, read from this package (no other file is reachable);
 - ``WS /ws`` one session per connection (a browser tab): the page sends
   settings, ``step``/``tick``, ``reset``, clicked points and trace requests;
   the server answers with data, frames, traces and error messages;
@@ -50,7 +50,7 @@ __all__ = ["MAX_SESSIONS", "create_app", "serve"]
 
 #: Most tabs served at once; each holds a network and its data in memory.
 MAX_SESSIONS = 64
-_STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+_STATIC = {"app.js": "text/javascript", "draw.js": "text/javascript", "style.css": "text/css"}
 # The page may load only what the app serves; no other origin, no inline script.
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
