@@ -370,10 +370,9 @@ class SparseCategoricalCrossentropy(_SoftmaxCrossentropy):
         eps = self.label_smoothing
         # p - y_smooth: the uniform share e/k off every class, 1 - e off the true one.
         grad = probs - eps / probs.shape[1] if eps else probs.copy()
-        if len(y_true) == 1:  # the same subtraction, without a fancy index's cost
-            grad[0, y_true[0]] -= 1.0 - eps
-        else:
-            grad[self._rows(y_true)] -= 1.0 - eps
+        # One sample: the same subtraction through a plain index, which costs less.
+        rows = (0, y_true[0]) if len(y_true) == 1 else self._rows(y_true)
+        grad[rows] -= 1.0 - eps
         return _scale(grad, sample_weight)
 
     def prepare_targets(self, y, n_outputs, dtype):
