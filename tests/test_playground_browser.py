@@ -153,14 +153,22 @@ def test_adding_a_layer_adds_a_column_of_neurons(server, driver):
 
 
 def test_the_url_reproduces_the_state(server, driver):
-    open_page(driver, server + "#dataset=spiral&layers=3&activation=relu&seed=7")
+    open_page(driver, server + "#dataset=spiral&layers=3&activation=relu&seed=7"
+              "&show_test=true")
     assert by_id(driver, "dataset").get_attribute("value") == "spiral"
     assert driver.find_element(By.ID, "activation").get_attribute("value") == "relu"
+    assert driver.find_element(By.ID, "show_test").is_selected()
+    assert not driver.find_element(By.ID, "discretize").is_selected()
     assert driver.find_elements(By.CSS_SELECTOR, '[data-testid="neuron-0-2"]')
     assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="neuron-1-0"]')
-    first = loss(driver, "test-loss")
-    open_page(driver, driver.current_url)  # the same link: the same run
-    assert loss(driver, "test-loss") == first
+    step(driver, 3)
+    first = (loss(driver, "train-loss"), loss(driver, "test-loss"))
+    link = driver.current_url
+    assert "seed=7" in link and "show_test=true" in link
+    open_page(driver, link)  # the same link: the same run
+    step(driver, 3)
+    assert (loss(driver, "train-loss"), loss(driver, "test-loss")) == first
+    assert driver.find_element(By.ID, "show_test").is_selected()
 
 
 def write_blobs(path, n=200):

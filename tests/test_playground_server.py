@@ -233,6 +233,18 @@ def test_make_server_binds_now_and_names_its_url():
         sock.close()
 
 
+def test_bound_to_every_address_the_app_answers_any_host_name():
+    server, sock, _ = make_server("0.0.0.0", 0)
+    sock.close()
+    with TestClient(server.config.app) as everywhere:
+        assert everywhere.get("/", headers={"host": "192.168.1.5:8765"}).status_code == 200
+    server, sock, _ = make_server("127.0.0.1", 0)
+    sock.close()
+    with TestClient(server.config.app) as loopback:
+        assert loopback.get("/", headers={"host": "192.168.1.5:8765"}).status_code == 400
+        assert loopback.get("/", headers={"host": "localhost:8765"}).status_code == 200
+
+
 def test_the_command_reports_a_taken_port():
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))

@@ -245,7 +245,9 @@ def make_server(host: str = "127.0.0.1", port: int = 8765, log_level: str = "war
         sock.close()
         raise
     bound = sock.getsockname()[1]
-    hosts = ["127.0.0.1", "localhost", host, f"{host}:{bound}"]
+    # Bound to every address, the app answers whatever name reaches it; otherwise
+    # only its own names, so that a renamed host (DNS rebinding) gets nothing.
+    hosts = ["*"] if host in ("0.0.0.0", "::") else ["127.0.0.1", "localhost", host]
     config = uvicorn.Config(create_app(allowed_hosts=hosts), log_level=log_level,
                             ws="auto", ws_max_size=1 << 20)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

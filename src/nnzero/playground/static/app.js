@@ -18,6 +18,7 @@
     optimizer: "sgd", regularization: "none", reg_rate: 0, dropout: 0, batch_norm: false, seed: 0,
   };
   const MAX_LAYERS = 6, MAX_NEURONS = 8;
+  const PAGE_KEYS = ["show_test", "discretize"];
   const $ = (id) => document.getElementById(id);
 
   // What the page knows: the settings it asked for, the last data and frame.
@@ -51,7 +52,14 @@
       const v = state.settings[key];
       params.set(key, Array.isArray(v) ? v.join(",") : String(v));
     }
+    // What only the page uses: the two output check boxes.
+    for (const key of PAGE_KEYS) params.set(key, String($(key).checked));
     history.replaceState(null, "", "#" + params.toString());
+  }
+
+  function readPageHash() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    for (const key of PAGE_KEYS) $(key).checked = params.get(key) === "true";
   }
 
   // -- messages -------------------------------------------------------------
@@ -224,8 +232,9 @@
     });
     $("upload").addEventListener("change", upload);
     $("output").addEventListener("click", addPoint);
-    $("show_test").addEventListener("change", scheduleDraw);
-    $("discretize").addEventListener("change", scheduleDraw);
+    for (const key of PAGE_KEYS) {
+      $(key).addEventListener("change", () => { writeHash(); scheduleDraw(); });
+    }
     for (const kind of ["model", "config", "data", "python"]) {
       $("export-" + kind).addEventListener("click", () => download(kind));
     }
@@ -238,7 +247,11 @@
     $("trace-hide").addEventListener("click", () => { state.trace = null; showTrace(); });
     window.addEventListener("resize", scheduleDraw);
     // A pasted or edited link: its settings, a new run.
-    window.addEventListener("hashchange", () => { state.settings = readHash(); sendSettings(); });
+    window.addEventListener("hashchange", () => {
+      state.settings = readHash();
+      readPageHash();
+      sendSettings();
+    });
   }
 
   function showPlay() {
@@ -378,6 +391,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    readPageHash();
     showSettings();
     wireControls();
     connect();
