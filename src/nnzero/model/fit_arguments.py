@@ -52,7 +52,21 @@ class FitArguments:
 
 def prepare_fit(model, request: Mapping) -> FitArguments:
     """Check ``request``, a mapping of :meth:`.Trainer.fit`'s argument
-    names to their values, and return what training needs."""
+    names to their values, and return what training needs.
+
+    Example
+    -------
+    >>> import inspect
+    >>> import nnzero as nz
+    >>> from nnzero.model.trainer import Trainer
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(loss="mse")
+    >>> request = {name: p.default for name, p in inspect.signature(Trainer.fit).parameters.items()}
+    >>> request.update(x=np.ones((10, 2)), y=np.ones(10), validation_split=0.2)
+    >>> arguments = prepare_fit(model, request)
+    >>> len(arguments.x), len(arguments.validation[0]), arguments.batch_size, model.built
+    (8, 2, 8, False)
+    """
     model.require_compiled("fit")
     epochs = check_int(request["epochs"], "epochs", low=0)
     validation_split = check_number(

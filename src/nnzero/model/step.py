@@ -153,6 +153,18 @@ class TrainStep:
     callback that replaces the optimizer or the loss, or gives a layer a
     regularizer or a constraint, is followed from the next batch on. (The
     learning rate is read by the optimizer at every update.)
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
+    >>> model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    >>> model.build((3,))
+    >>> step = TrainStep(model)
+    >>> out, loss = step(np.ones((1, 3), "float32"), np.array([1]), None)
+    >>> step.of_one, out.shape
+    (True, (1, 2))
     """
 
     def __init__(self, model):
