@@ -26,7 +26,7 @@ webdriver = pytest.importorskip("selenium.webdriver",
 
 from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 import nnzero as nz  # noqa: E402
 from nnzero.playground.data import features  # noqa: E402
@@ -208,11 +208,14 @@ def test_a_bad_upload_shows_a_message_and_the_page_goes_on(server, driver, tmp_p
     assert "two feature columns" in by_id(driver, "error").text
     step(driver, 1)  # the session still trains
     assert by_id(driver, "dataset").get_attribute("value") == "circle"
+    Select(by_id(driver, "dataset")).select_by_value("upload")  # no good file uploaded yet
+    WebDriverWait(driver, WAIT).until(lambda d: "no CSV file" in by_id(d, "error").text)
+    WebDriverWait(driver, WAIT).until(  # the page shows again what the server kept
+        lambda d: by_id(d, "dataset").get_attribute("value") == "circle")
 
 
 def test_clicking_the_plane_adds_points_of_the_chosen_class(server, driver):
     from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.support.ui import Select
 
     open_page(driver, server + "#dataset=xor")
     Select(by_id(driver, "add-class")).select_by_value("1")

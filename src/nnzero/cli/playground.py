@@ -16,8 +16,8 @@ __all__ = ["playground"]
 
 
 @click.command("playground", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
-              help="Port to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port; the address is printed).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything other than 127.0.0.1 or localhost makes the "
                    "playground reachable from other machines.")

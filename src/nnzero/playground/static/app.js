@@ -82,6 +82,7 @@
     clearError();
     writeHash();
     state.waiting = true;
+    state.settingsSent = true;
     send({ type: "settings", settings: state.settings });
   }
 
@@ -91,6 +92,7 @@
       document.body.dataset.session = m.session;
       sendSettings();
     } else if (m.type === "data") {
+      state.settingsSent = false;
       state.data = m;
       state.settings = m.settings;
       state.history = [];
@@ -119,6 +121,8 @@
       state.waiting = false;
       showError(m.message);
       if (state.playing) { state.playing = false; showPlay(); }
+      // Refused settings: show again the ones the server kept.
+      if (state.settingsSent) send({ type: "data" });
     }
   }
 
