@@ -378,14 +378,6 @@ class Sequential(Trainer):
         atomically: an interrupted save leaves any previous file intact."""
         save_model(self, path, include_optimizer=include_optimizer)
 
-    def to_onnx(self, path=None, **options):
-        """Export to ONNX (see :func:`nnzero.onnx.to_onnx` for ``options``);
-        writes ``path`` when given and returns the ``onnx.ModelProto``.
-        Needs the optional ``onnx`` package."""
-        from ..onnx import to_onnx  # optional dependency, loaded only when used
-
-        return to_onnx(self, path, **options)
-
     def __repr__(self):
         inner = ", ".join(repr(layer).split("(")[0] for layer in self.layers)
         return f"Sequential([{inner}], seed={self.seed}, dtype={self.dtype.name!r})"
