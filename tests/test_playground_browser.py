@@ -267,6 +267,11 @@ def test_the_step_view_shows_a_sample_flowing_through(server, driver):
     assert len(rows) == 1 + 3 + 1  # header, three hidden neurons, the output
     trace = driver.execute_script("return JSON.stringify(window.nnzPlayground.trace)")
     assert len(json.loads(trace)["layers"]) == 2
+    step(driver, 1)  # a step with the view open traces the sample through the new weights
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script("return window.nnzPlayground.trace.epoch") == 1)
+    title = driver.execute_script("return document.querySelector('#edges title').textContent")
+    assert "dL/dw = " in title
 
 
 def test_a_screenshot_is_kept(server, driver):

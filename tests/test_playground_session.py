@@ -319,6 +319,12 @@ def test_a_trace_matches_the_engines_own_backward_pass():
                        atol=1e-7)
 
 
+def test_a_trace_with_one_input_keeps_its_kernel_gradient_a_matrix():
+    t = trace_sample(Session({"features": ["x1x2"], "layers": [3]}), 0)
+    assert np.shape(t["layers"][0]["grad_kernel"]) == (1, 3)
+    assert np.shape(t["layers"][1]["grad_kernel"]) == (3, 1) and t["epoch"] == 0
+
+
 def test_looking_at_a_trace_does_not_change_the_run():
     a, b = Session({"dropout": 0.3}), Session({"dropout": 0.3})
     a.tick()

@@ -32,7 +32,7 @@ __all__ = ["trace_sample"]
 def trace_sample(session, index: int) -> dict:
     """Forward and backward numbers of training point ``index``.
 
-    Returns a dict with ``point`` (x1, x2), ``inputs`` (the features),
+    Returns a dict with ``epoch``, ``point`` (x1, x2), ``inputs`` (the features),
     ``label``, ``loss`` and ``layers``: for each drawn column (hidden layers,
     then the output) the neurons' pre-activations ``z``, outputs ``a``, the
     gradients ``grad_a`` = dL/da and ``grad_z`` = dL/dz, and ``grad_kernel``,
@@ -66,8 +66,9 @@ def trace_sample(session, index: int) -> dict:
             "inputs": x[0].tolist(),
             "label": float(y[0, 0]),
             "loss": loss_value,
-            "layers": [{key: _plain(c[key]) for key in ("z", "a", "grad_a", "grad_z",
-                                                         "grad_kernel")}
+            "epoch": session.epoch,
+            "layers": [{**{key: _plain(c[key]) for key in ("z", "a", "grad_a", "grad_z")},
+                        "grad_kernel": np.nan_to_num(c["grad_kernel"]).tolist()}
                        for c in records],
         }
 

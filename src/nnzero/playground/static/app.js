@@ -114,6 +114,8 @@
           "learning rate (or the regularization rate) and reset.");
       }
       if (state.playing) tick();
+      // Stepping with the step view open: the same sample through the new weights.
+      else if (state.trace) send({ type: "trace", index: state.traceIndex });
     } else if (m.type === "trace") {
       state.trace = m;
       showTrace();

@@ -145,7 +145,11 @@ window.nnzDraw = function (state, $) {
         if (!from[i] || !to[j]) return;
         const [x1, y1] = centre(from[i], 1);
         const [x2, y2] = centre(to[j], -1);
-        lines.push({ x1, y1, x2, y2, value, label: `weight ${c}:${i}\u2192${j} = ${value}` });
+        let label = `weight ${c}:${i}\u2192${j} = ${value}`;
+        // With the step view open, each edge also says its share of the sample's gradient.
+        const t = state.trace && state.trace.layers[c];
+        if (t && t.grad_kernel[i]) label += `, dL/dw = ${t.grad_kernel[i][j].toPrecision(3)}`;
+        lines.push({ x1, y1, x2, y2, value, label });
       }));
     });
     svg.replaceChildren();
