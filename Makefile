@@ -8,6 +8,11 @@
 #   make bench  time nnzero against PyTorch and scikit-learn (benchmarks/bench.py;
 #               a few minutes); BENCH_ARGS="--quick" for a fast smoke run
 #   make reproduce  train every config in examples/ and rebuild docs/results.md
+#   make gallery  draw every figure of nnzero.plot into docs/gallery/ and
+#               write docs/gallery.md
+#   make docs   execute the tutorial notebooks, then build the documentation
+#               site offline in strict mode into site/
+#   make notebooks  execute the tutorial notebooks alone (into build/notebooks/)
 #   make clean  remove .venv, build outputs and caches
 #
 # The fast suite skips tests marked `slow` (full-dataset checks). They run
@@ -32,7 +37,7 @@ else
 PYTEST_MARK :=
 endif
 
-.PHONY: venv demo test fuzz lint reproduce bench clean
+.PHONY: venv demo test fuzz lint reproduce bench clean docs notebooks
 
 venv: $(STAMP)
 
@@ -75,6 +80,33 @@ lint: venv
 
 reproduce: venv
 	$(PY) examples/reproduce.py $(REPRODUCE_ARGS)
+
+# Every figure of nnzero.plot into docs/gallery/, and docs/gallery.md with the
+# code that drew each (examples/gallery.py; MNIST from NNZERO_DATA, a few
+# minutes). GALLERY_ARGS="--only samples activations" redraws some of them.
+.PHONY: gallery
+gallery: venv
+	NNZERO_DATA="$${NNZERO_DATA:-$$(realpath -q ../shared/data || true)}" \
+	  $(PY) examples/gallery.py $(GALLERY_ARGS)
+
+# The documentation tools (the `docs` extra) go into the same .venv, once.
+DOCS_STAMP := $(VENV)/nnzero-docs.stamp
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install -e '.[docs]'
+	touch $@
+
+# The notebooks read MNIST from NNZERO_DATA (../shared/data when it is unset
+# and exists) and never download (NNZERO_OFFLINE=1): without the data they
+# fail at once, naming the places they looked, instead of hanging.
+notebooks: $(DOCS_STAMP)
+	NNZERO_OFFLINE=1 NNZERO_DATA="$${NNZERO_DATA:-$$(realpath -q ../shared/data || true)}" \
+	  $(PY) docs/_tools/run_notebooks.py
+
+# Strict: any warning (a broken link, a missing reference, a notebook not
+# executed) fails the build. Nothing is fetched from the network.
+docs: notebooks
+	NNZERO_OFFLINE=1 NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache .hypothesis
