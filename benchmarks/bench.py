@@ -1,16 +1,20 @@
-"""nnzero against PyTorch (CPU) and scikit-learn's MLPClassifier, side by side.
+"""nnzero against PyTorch (CPU), scikit-learn's MLPClassifier and JAX (CPU).
 
-One run, same data, same thread count for every framework; repetitions
-alternate between the frameworks, the first is a warm-up and the median of
-the others is kept. Prints a markdown table of ratios (nnzero's time divided
-by each peer's, and by the GEMM floor: the case's multiply-adds divided by
-the machine's measured float32 GEMM peak) with the accuracy each reached.
+The whole comparison runs ``--rounds`` times (3). In each round every
+framework runs the cases in a child process of its own (``child.py``), one
+framework after the other, the order rotating between rounds; within a child
+each case is run once to warm up and timed ``--repeats`` times (3), the
+median kept. The table gives, per case, each framework's median over the
+rounds and the median and range over the rounds of nnzero's figure divided
+by each peer's, beside the GEMM replay (the case's matrix products alone,
+replay.py) and the accuracy each reached. Every framework uses the same
+float32 data, network, loss, optimizer, batch size and thread count.
 
 Cases: 1 MNIST 784-128-64-10 ReLU/Adam/batch 128; 2 784-128-64-10 sigmoid,
 per-sample SGD; 3 784-128-32-10 full-batch GD; 4 784-1000-10 SGD batch 32;
 5 inference on the test set at batch 1000 and 1; 6 peak memory while training
-case 1 (one child process per framework); ooc: case 1's network trained from
-a memory-mapped file against the same data in memory.
+case 1; ooc: case 1's network trained by nnzero from a memory-mapped file
+against the same data in memory (once, not per round).
 
     python benchmarks/bench.py             # the full run (make bench)
     python benchmarks/bench.py --quick     # a fast smoke run
@@ -19,6 +23,7 @@ a memory-mapped file against the same data in memory.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import shutil
@@ -32,34 +37,83 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import load_average, load_data, parse_size, read_report, set_threads  # noqa: E402
-from frameworks import FRAMEWORKS, make_runner, multiply_adds  # noqa: E402
-from suite import CASES, Row, alternate, gemm_peak, inference_rows, train_case  # noqa: E402
+from common import load_average, parse_size, read_report  # noqa: E402
+from frameworks import FRAMEWORKS, JAX_FORMS  # noqa: E402
+from suite import CASE_KEYS, QUICK_STEPS, STEPS, build_rows  # noqa: E402
 from table import render  # noqa: E402
 
 N_FEATURES = 784
+JAX_MISSING = "JAX is not installed (pip install -e '.[bench]' installs jax, jaxlib and optax)"
+
+
+def jax_installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("jax", "jaxlib", "optax"))
+
+
+def _split(text: str) -> list[str]:
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
-                   help="small subsets, one timed repetition: proves the script runs")
-    p.add_argument("--cases", default="1,2,3,4,5,6,ooc",
+                   help="small subsets, one round of one timed repetition: proves the "
+                        "script runs")
+    p.add_argument("--rounds", type=int,
+                   help="times the whole comparison runs, the order of the frameworks "
+                        "rotating (3; 1 with --quick)")
+    p.add_argument("--repeats", type=int,
+                   help="timed repetitions of each case in a round, after a warm-up "
+                        "(3; 1 with --quick)")
+    p.add_argument("--cases", default=",".join(CASE_KEYS),
                    help="comma-separated cases to run (default: all)")
-    p.add_argument("--frameworks", default=",".join(FRAMEWORKS),
-                   help="comma-separated subset of nnzero,pytorch,sklearn")
-    p.add_argument("--repeats", type=int, help="timed repetitions after the warm-up (5)")
+    p.add_argument("--frameworks",
+                   help=f"comma-separated subset of {','.join(FRAMEWORKS)}; must include "
+                        "nnzero (default: all; the JAX forms only when JAX is installed)")
     p.add_argument("--threads", type=int, default=2, help="threads for every framework (2)")
     p.add_argument("--data-dir", help="directory of the MNIST IDX files")
     p.add_argument("--synthetic", type=int, metavar="N",
                    help="use N synthetic MNIST-shaped samples instead of MNIST")
-    p.add_argument("--steps", type=int, help="single-sample steps timed per repetition in case 2")
+    p.add_argument("--steps", type=int,
+                   help=f"single-sample steps timed per repetition in case 2 ({STEPS})")
     p.add_argument("--size", default="2G",
                    help="size of the memory-mapped file for ooc: 2G, 500M... or 2xram "
                         "(twice the machine's memory; the in-memory figure then uses "
                         "as much as fits in a quarter of it) (default 2G)")
     p.add_argument("--tmpdir", help="where to write the ooc file (default: the system's)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name in ("rounds", "repeats", "threads", "steps", "synthetic"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            p.error(f"--{name} must be at least 1; received {value}")
+    args.cases = _split(args.cases)
+    unknown = [c for c in args.cases if c not in CASE_KEYS]
+    if unknown or not args.cases:
+        p.error(f"--cases: unknown case(s) {','.join(unknown) or '(none given)'}; "
+                f"choose from {','.join(CASE_KEYS)}")
+    if args.frameworks is None:
+        args.frameworks = [f for f in FRAMEWORKS if f not in JAX_FORMS or jax_installed()]
+        if not jax_installed():
+            print(f"{JAX_MISSING}; the JAX forms are left out.", file=sys.stderr)
+    else:
+        args.frameworks = _split(args.frameworks)
+        unknown = [f for f in args.frameworks if f not in FRAMEWORKS]
+        if unknown:
+            p.error(f"--frameworks: unknown framework(s) {','.join(unknown)}; "
+                    f"choose from {','.join(FRAMEWORKS)}")
+        if "nnzero" not in args.frameworks:
+            p.error("--frameworks must include nnzero: every ratio is nnzero's figure "
+                    "over a peer's")
+        if any(f in JAX_FORMS for f in args.frameworks) and not jax_installed():
+            p.error(f"--frameworks asks for JAX, but {JAX_MISSING}")
+    try:
+        args.size_bytes = None if args.size == "2xram" else parse_size(args.size)
+    except ValueError as err:
+        p.error(f"--size: {err}")
+    args.rounds = args.rounds or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.steps = args.steps or (QUICK_STEPS if args.quick else STEPS)
+    return args
 
 
 def machine() -> str:
@@ -74,60 +128,6 @@ def machine() -> str:
     return f"{model}, {memory:.0f} GiB RAM, {platform.system()} {platform.release()}"
 
 
-def blas() -> str:
-    """NumPy's BLAS library and the kernel it runs on this processor."""
-    from threadpoolctl import threadpool_info
-
-    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    # Other packages (SciPy, PyTorch) may load BLAS libraries of their own.
-    pools.sort(key=lambda p: "numpy" not in p.get("filepath", ""))
-    if not pools:
-        return "BLAS unknown"
-    return f"{pools[0].get('internal_api')} {pools[0].get('version')}, " \
-           f"{pools[0].get('architecture')} kernels"
-
-
-def versions(frameworks) -> str:
-    import nnzero
-
-    parts = [f"nnzero {nnzero.__version__}", f"NumPy {np.__version__} ({blas()})"]
-    if "pytorch" in frameworks:
-        import torch
-
-        parts.append(f"PyTorch {torch.__version__}")
-    if "sklearn" in frameworks:
-        import sklearn
-
-        parts.append(f"scikit-learn {sklearn.__version__}")
-    return ", ".join(parts)
-
-
-def start_child(*args) -> subprocess.Popen:
-    cmd = [sys.executable, os.path.join(HERE, "child.py"), *map(str, args)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish_child(process: subprocess.Popen) -> dict:
-    out, err = process.communicate()
-    if process.returncode:
-        raise RuntimeError(f"{' '.join(process.args)} failed:\n{out}\n{err}")
-    return read_report(out)
-
-
-def child(*args) -> dict:
-    return finish_child(start_child(*args))
-
-
-def memory_row(args, frameworks) -> Row:
-    """Case 6: peak RSS of a process training case 1 with one framework. The
-    processes run side by side: a peak of memory does not depend on speed."""
-    data = ["--synthetic", args.synthetic] if args.synthetic else []
-    data += ["--data-dir", args.data_dir] if args.data_dir else []
-    epochs = 1 if args.quick else 2
-    running = {f: start_child("train", "--framework", f, "--threads", args.threads,
-                              "--epochs", epochs, *data) for f in frameworks}
-    rss = {f: finish_child(p)["peak_rss_mb"] for f, p in running.items()}
-    return Row("6. Peak memory training case 1 (MB)", "MB", rss)
 
 
 def write_dataset(path: str, labels: str, n_bytes: int) -> int:
@@ -144,9 +144,17 @@ def write_dataset(path: str, labels: str, n_bytes: int) -> int:
     return rows
 
 
+def child(*args) -> dict:
+    cmd = [sys.executable, os.path.join(HERE, "child.py"), *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
+    return read_report(done.stdout)
+
+
 def out_of_core(args) -> dict:
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    size = 2 * ram if args.size == "2xram" else parse_size(args.size)
+    size = 2 * ram if args.size_bytes is None else args.size_bytes
     directory = tempfile.mkdtemp(prefix="nnzero-bench-", dir=args.tmpdir)
     try:
         path, labels = os.path.join(directory, "x.f32"), os.path.join(directory, "y.i64")
@@ -170,56 +178,55 @@ def out_of_core(args) -> dict:
     return {"size": size, "rows": rows, "write_s": written, "memmap": mapped, "memory": memory}
 
 
+def run_rounds(args, began: float) -> tuple[list[dict], list[list[str]]]:
+    """Every framework's child, round after round; round r starts with the
+    r-th framework, so each takes every place in the order in turn."""
+    cases = [c for c in args.cases if c != "ooc"]
+    data = ["--synthetic", args.synthetic] if args.synthetic else []
+    data += ["--data-dir", args.data_dir] if args.data_dir else []
+    data += ["--quick"] if args.quick else []
+    frameworks, rounds, orders = args.frameworks, [], []
+    for r in range(args.rounds):
+        shift = r % len(frameworks)
+        order = frameworks[shift:] + frameworks[:shift]
+        results = {}
+        for framework in order:
+            results[framework] = child(
+                "cases", "--framework", framework, "--cases", ",".join(cases),
+                "--repeats", args.repeats, "--steps", args.steps, "--threads", args.threads,
+                *data)
+            print(f"round {r + 1}/{args.rounds}: {framework} done after "
+                  f"{time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+        rounds.append(results)
+        orders.append(order)
+    return rounds, orders
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
-    frameworks = [f for f in args.frameworks.split(",") if f]
-    cases = [c for c in args.cases.split(",") if c]
-    repeats = args.repeats or (1 if args.quick else 5)
     load_start, began = load_average(), time.perf_counter()
-    # The child processes run first, while this process is still small: a
-    # child's ru_maxrss starts from its parent's peak at the fork.
-    memory = memory_row(args, frameworks) if "6" in cases else None
-    ooc = out_of_core(args) if "ooc" in cases else None
-    if "pytorch" in frameworks:
-        import torch  # noqa: F401  (loaded first so the thread limits reach its pools)
-    set_threads(args.threads)
-    (x, y), (xt, yt), source = load_data(args.data_dir, args.synthetic)
-    if args.quick:
-        x, y, xt, yt = x[:2000], y[:2000], xt[:500], yt[:500]
-    peak = gemm_peak(128 if args.quick else 2048, 2 if args.quick else 10, frameworks,
-                     args.threads)
-    steps = args.steps or (20 if args.quick else 5000)
-
-    rows, trained = [], []
-    for key in ("1", "2", "3", "4"):
-        if key in cases:
-            case = CASES[key]
-            if key == "2":
-                case = type(case)(**{**case.__dict__, "n_train": steps})
-            keep = trained if key == "1" else None
-            rows.append(train_case(case, ((x, y), (xt, yt)), frameworks, repeats, peak, keep))
-            print(f"case {key} done after {time.perf_counter() - began:.0f} s", file=sys.stderr,
-                  flush=True)
-    if "5" in cases:
-        runners = trained
-        if not runners:  # case 5 alone: train case 1's networks for one epoch
-            runners = [make_runner(f, CASES["1"], x, y) for f in frameworks]
-            alternate(runners, 0, lambda r: r.epoch())
-        rows.extend(inference_rows(runners, CASES["1"], xt, yt, repeats, peak))
-    if memory is not None:
-        rows.append(memory)
-
+    rounds, orders, rows = [], [], []
+    if any(c != "ooc" for c in args.cases):
+        rounds, orders = run_rounds(args, began)
+        first = rounds[0]["nnzero"]
+        rows = build_rows(rounds, args.cases, args.steps, first["n_test"])
+    ooc = out_of_core(args) if "ooc" in args.cases else None
+    # Both JAX forms report the same versions: each line once.
+    software = list(dict.fromkeys(rounds[0][f]["version"] for f in args.frameworks)) \
+        if rounds else []
+    threads = rounds[0]["nnzero"]["threads"] if rounds else f"{args.threads} threads"
     header = {
         "machine": machine(),
-        "software": versions(frameworks),
-        "threads": args.threads,
-        "data": source + (" (quick: first 2000/500)" if args.quick else ""),
-        "gemm_peak": peak,
+        "software": "; ".join(software) or "nnzero alone (out of core)",
+        "threads": threads,
+        "data": rounds[0]["nnzero"]["data"] if rounds else "synthetic (out of core)",
+        "rounds": args.rounds,
+        "repeats": args.repeats,
+        "orders": " | ".join(", ".join(order) for order in orders) or "—",
         "load": f"{load_start} at start, {load_average()} at end (1, 5, 15 min)",
         "command": "python benchmarks/bench.py " + " ".join(argv or sys.argv[1:]),
-        "flops_case1": 2.0 * multiply_adds(CASES["1"].layer_sizes(N_FEATURES, 10), len(x)),
     }
-    print(render(header, rows, frameworks, ooc))
+    print(render(header, rows, args.frameworks, ooc))
 
 
 if __name__ == "__main__":

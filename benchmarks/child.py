@@ -1,7 +1,13 @@
-"""Child processes of the benchmark, one framework each, so that each peak
-resident set size (``ru_maxrss``) counts only that framework's own work.
+"""Child processes of the benchmark: one framework each.
 
-``train``: train case 1 for some epochs; report the peak RSS.
+``cases``: one framework through the chosen cases, in a process of its own,
+so that no other framework's libraries are loaded beside it and no other
+framework's threads are still spinning when it starts (OpenBLAS's workers
+keep a core busy for a while after each product: in one shared process they
+slowed whichever framework ran next; see torch_inference_check.py). Reports
+the seconds of every timed repetition of each case, the GEMM replay's beside
+nnzero's, the accuracy reached, and the peak memory of training case 1.
+
 ``outofcore``: train case 1's network on a float32 file of samples, either
 memory-mapped (``numpy.memmap``) or read into memory first; report the
 samples per second of each epoch and the peak RSS.
@@ -12,28 +18,123 @@ Run by ``bench.py``; each prints one ``RESULT {json}`` line.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
+from functools import partial
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import load_data, peak_rss_mb, report, set_threads  # noqa: E402
-from frameworks import make_runner  # noqa: E402
-from suite import CASES  # noqa: E402
+from common import MemoryWatch, load_data, peak_rss_mb, report, set_threads  # noqa: E402
+from frameworks import FRAMEWORKS, make_runner  # noqa: E402
+from replay import replay_of  # noqa: E402
+from suite import CASES, INFERENCE_BATCHES, QUICK_TEST, QUICK_TRAIN, case_for  # noqa: E402
 
 
-def train(args) -> None:
+def blas() -> str:
+    """NumPy's BLAS library and the kernel it runs on this processor."""
+    from threadpoolctl import threadpool_info
+
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    # Other packages (SciPy) may load BLAS libraries of their own.
+    pools.sort(key=lambda p: "numpy" not in p.get("filepath", ""))
+    if not pools:
+        return "BLAS unknown"
+    return f"{pools[0].get('internal_api')} {pools[0].get('version')}, " \
+           f"{pools[0].get('architecture')} kernels"
+
+
+def version(framework: str) -> str:
+    if framework == "nnzero":
+        import nnzero
+
+        return f"nnzero {nnzero.__version__}, NumPy {np.__version__} ({blas()})"
+    if framework == "pytorch":
+        import torch
+
+        return f"PyTorch {torch.__version__}"
+    if framework == "sklearn":
+        import sklearn
+
+        return f"scikit-learn {sklearn.__version__}"
+    import jax
+    import jaxlib
+    import optax
+
+    return f"JAX {jax.__version__} (jaxlib {jaxlib.__version__}, optax {optax.__version__})"
+
+
+def timed(work, repeats: int, make_replay=None) -> tuple[list[float], list[float]]:
+    """Seconds of ``repeats`` calls of ``work`` after a warm-up call (JAX
+    compiles then; caches fill). ``make_replay``, when given, is called after
+    the warm-up (the model is built by then) for the replay to time, one call
+    of it after each call of ``work``."""
+    work()
+    jobs = [work]
+    if make_replay is not None:
+        jobs.append(make_replay())
+        jobs[1]()
+    seconds: list[list[float]] = [[] for _ in jobs]
+    for _ in range(repeats):
+        for job, out in zip(jobs, seconds, strict=True):
+            gc.collect()
+            start = time.perf_counter()
+            job()
+            out.append(time.perf_counter() - start)
+    return seconds[0], seconds[1] if make_replay is not None else []
+
+
+def cases(args) -> None:
     if args.framework == "pytorch":
         import torch  # noqa: F401  (imported before the thread limit so it applies)
-    set_threads(args.threads)
-    (x, y), _, _ = load_data(args.data_dir, args.synthetic)
-    runner = make_runner(args.framework, CASES["1"], x, y)
-    for _ in range(args.epochs):
-        runner.epoch()
-    report({"framework": args.framework, "peak_rss_mb": peak_rss_mb()})
+    threads = set_threads(args.threads)
+    (x, y), (xt, yt), source = load_data(args.data_dir, args.synthetic, quiet=True)
+    if args.quick:
+        x, y, xt, yt = x[:QUICK_TRAIN], y[:QUICK_TRAIN], xt[:QUICK_TEST], yt[:QUICK_TEST]
+        source += f" (quick: the first {len(x)} and {len(xt)})"
+    keys = args.cases.split(",")
+    nnzero = args.framework == "nnzero"
+    result = {"framework": args.framework, "version": version(args.framework),
+              "threads": threads, "data": source, "n_test": len(xt),
+              "times": {}, "replay": {}, "accuracy": {}}
+    first = None
+    if "6" in keys or "1" in keys or "5" in keys:
+        # Case 1's network, trained for one epoch (its warm-up), is both the
+        # memory figure and the network that case 5 times at inference.
+        watch = MemoryWatch()
+        gc.collect()
+        watch.start()
+        first = make_runner(args.framework, CASES["1"], x, y)
+        first.epoch()
+        if "6" in keys:
+            result["memory"] = watch.stop()
+    for key in ("1", "2", "3", "4"):
+        if key not in keys:
+            continue
+        case = case_for(key, args.steps)
+        xs, ys = (x[: case.n_train], y[: case.n_train]) if case.n_train else (x, y)
+        runner = first if key == "1" else make_runner(args.framework, case, xs, ys)
+        replay = None
+        if nnzero:
+            replay = partial(replay_of, runner.model, len(xs), case.batch_size or len(xs))
+        work, more = timed(runner.epoch, args.repeats, replay)
+        result["times"][key], result["replay"][key] = work, more
+        result["accuracy"][key] = runner.accuracy(xt, yt)
+        del runner
+    # Inference is the same jitted function in both JAX forms: timed once.
+    if "5" in keys and args.framework != "jax-scan":
+        for batch in INFERENCE_BATCHES:
+            replay = None
+            if nnzero:
+                replay = partial(replay_of, first.model, len(xt), batch, backward=False)
+            key = f"5/{batch}"
+            work, more = timed(lambda b=batch: first.predict(xt, b), args.repeats, replay)
+            result["times"][key], result["replay"][key] = work, more
+        result["accuracy"]["5"] = first.accuracy(xt, yt)
+    report(result)
 
 
 def outofcore(args) -> None:
@@ -65,15 +166,18 @@ def outofcore(args) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train")
-    p.add_argument("--framework", required=True, choices=("nnzero", "pytorch", "sklearn"))
+    p = sub.add_parser("cases")
+    p.add_argument("--framework", required=True, choices=FRAMEWORKS)
+    p.add_argument("--cases", required=True)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--steps", type=int, required=True)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data-dir")
     p.add_argument("--synthetic", type=int)
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--threads", type=int, default=2)
-    p.set_defaults(run=train)
+    p.add_argument("--quick", action="store_true")
+    p.set_defaults(run=cases)
     p = sub.add_parser("outofcore")
     p.add_argument("--file", required=True)
     p.add_argument("--labels", required=True)

@@ -1,5 +1,5 @@
 """What the benchmark's driver and its child processes share: data, threads,
-sizes and the way a child reports back."""
+memory readings, sizes and the way a child reports back."""
 
 from __future__ import annotations
 
@@ -14,14 +14,34 @@ import numpy as np
 RESULT_PREFIX = "RESULT "
 
 
-def set_threads(n: int) -> None:
-    """Fix every thread pool (OpenBLAS, OpenMP, PyTorch's) at ``n`` threads."""
+def set_threads(n: int) -> str:
+    """Give every framework in this process ``n`` threads; say how.
+
+    Every pool that threadpoolctl knows (OpenBLAS, MKL, OpenMP) is limited to
+    ``n``, and PyTorch's own count is set when it is loaded. XLA (JAX) has no
+    such setting: its CPU thread pool is as large as the number of processors
+    the process may run on, so where ``n`` is below that count the process is
+    pinned to ``n`` processors, before JAX is imported (the child processes
+    call this first). On a machine of ``n`` processors nothing is pinned.
+    """
     from threadpoolctl import threadpool_limits
 
+    how = f"{n} thread{'s' * (n != 1)}"
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if allowed and n < len(allowed):
+        # Every thread already started (OpenBLAS starts its own when NumPy is
+        # imported) as well as those to come, which inherit the caller's.
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                os.sched_setaffinity(int(tid), allowed[:n])
+            except OSError:  # a thread that ended meanwhile
+                pass
+        how += f", pinned to processors {allowed[:n]}"
     # Kept alive for the whole process: the limit holds while the object lives.
     set_threads.limiter = threadpool_limits(limits=n)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+    return how
 
 
 def synthetic(n_train: int, n_test: int, n_features: int = 784, seed: int = 0):
@@ -36,7 +56,7 @@ def synthetic(n_train: int, n_test: int, n_features: int = 784, seed: int = 0):
     return draw(n_train), draw(n_test)
 
 
-def load_data(data_dir: str | None, synthetic_n: int | None):
+def load_data(data_dir: str | None, synthetic_n: int | None, quiet: bool = False):
     """``((x, y), (x_test, y_test), description)``: MNIST, or synthetic data
     when ``synthetic_n`` is given or MNIST cannot be found."""
     if synthetic_n:
@@ -48,8 +68,9 @@ def load_data(data_dir: str | None, synthetic_n: int | None):
     try:
         train, test = load_mnist(data_dir=data_dir, download=False)
     except DatasetNotFoundError as err:
-        first = str(err).splitlines()[0]
-        print(f"MNIST not found ({first}); using synthetic data instead.", file=sys.stderr)
+        if not quiet:
+            first = str(err).splitlines()[0]
+            print(f"MNIST not found ({first}); using synthetic data instead.", file=sys.stderr)
         train, test = synthetic(60000, 10000)
         return train, test, "synthetic (60000 samples, 784 features)"
     return train, test, "MNIST (60000 training, 10000 test images)"
@@ -67,6 +88,43 @@ def parse_size(text: str) -> int:
 def peak_rss_mb() -> float:
     """This process's peak resident set size (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class MemoryWatch:
+    """Peak resident set size of this process from now on, above what it holds now.
+
+    ``start()`` reads the current RSS (the baseline: interpreter, framework,
+    data) and resets the kernel's high-water mark (``VmHWM``, by writing 5 to
+    ``/proc/self/clear_refs``), so that the peak read by ``stop()`` covers
+    only what happened since: a framework's model, optimizer state and
+    training buffers. Where the mark cannot be reset, the peak is the
+    process's lifetime peak (``ru_maxrss``) and ``reset`` says so.
+    """
+
+    def start(self) -> None:
+        self.baseline = _status_mb("VmRSS") or 0.0
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            self.reset = True
+        except OSError:
+            self.reset = False
+
+    def stop(self) -> dict:
+        peak = (_status_mb("VmHWM") if self.reset else None) or peak_rss_mb()
+        return {"baseline_mb": self.baseline, "peak_mb": peak,
+                "above_baseline_mb": peak - self.baseline, "reset": self.reset}
 
 
 def report(result: dict) -> None:

@@ -1,11 +1,16 @@
-"""The same network trained by nnzero, PyTorch and scikit-learn.
+"""The same network trained by nnzero, PyTorch, scikit-learn and JAX.
 
 Each runner is built from a :class:`Case` and the training data and offers
-``epoch()`` (one timed pass over the training data), ``predict(x, batch)``
-(class probabilities) and ``accuracy(x, y)``. All three see the same float32
-arrays; the PyTorch loop is written the fast way (one shuffled copy of the
-data per epoch, contiguous slices, ``zero_grad(set_to_none=True)``), so the
-comparison is with PyTorch at its best rather than with a slow idiom.
+``epoch()`` (one timed pass over the training data, finished when it
+returns), ``predict(x, batch)`` (class probabilities, as a NumPy array) and
+``accuracy(x, y)``. All see the same float32 arrays and build the same
+network (Dense layers, the case's activation, softmax with cross-entropy on
+the logits), optimizer and batch size. Each is written as its own
+documentation teaches: the PyTorch loop as in its tutorials (one shuffled
+copy of the data per epoch, contiguous slices, ``zero_grad``; inference under
+``torch.inference_mode()`` with the model in ``eval()`` mode), the JAX runners
+(``jax_runners.py``) as JAX's and optax's guides do. Weights start from each
+framework's own default initialisation, so accuracies differ a little.
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FRAMEWORKS = ("nnzero", "pytorch", "sklearn")
+# JAX's two forms: a jitted step driven from Python, and the epoch in one scan.
+JAX_FORMS = ("jax", "jax-scan")
+# The peers of the first benchmarks, whose packages the test extra installs too.
+CLASSIC = ("nnzero", "pytorch", "sklearn")
+FRAMEWORKS = CLASSIC + JAX_FORMS
 
 
 @dataclass(frozen=True)
@@ -32,20 +41,6 @@ class Case:
 
     def layer_sizes(self, n_in: int, n_out: int) -> list[int]:
         return [n_in, *self.hidden, n_out]
-
-
-def multiply_adds(sizes: list[int], n: int, backward: bool = True) -> int:
-    """Multiply-adds of the matrix products for ``n`` samples.
-
-    The forward pass costs ``n * in * out`` per layer; the backward pass the
-    same again for each weight gradient and for each input gradient except
-    the first layer's (nobody needs the gradient of the data).
-    """
-    per_layer = [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
-    total = sum(per_layer)
-    if backward:
-        total += sum(per_layer) + sum(per_layer[1:])
-    return n * total
 
 
 class NnzeroRunner:
@@ -115,14 +110,17 @@ class TorchRunner:
             optimizer.step()
 
     def predict(self, x, batch_size):
-        torch = self.torch
+        # A plain inference loop; it times the same as `with torch.no_grad():
+        # net(x)` batch by batch (torch_inference_check.py shows both).
+        torch, net = self.torch, self.net
+        net.eval()
         x = torch.from_numpy(x)
-        out = torch.empty((len(x), self.net[-1].out_features))
+        parts = []
         with torch.inference_mode():
             for start in range(0, len(x), batch_size):
-                stop = start + batch_size
-                out[start:stop] = torch.softmax(self.net(x[start:stop]), dim=1)
-        return out.numpy()
+                parts.append(torch.softmax(net(x[start : start + batch_size]), dim=1))
+        net.train()
+        return torch.cat(parts).numpy()
 
     def accuracy(self, x, y):
         return float(np.mean(np.argmax(self.predict(x, 4096), axis=1) == y))
@@ -170,4 +168,9 @@ RUNNERS = {"nnzero": NnzeroRunner, "pytorch": TorchRunner, "sklearn": SklearnRun
 
 def make_runner(framework: str, case: Case, x, y, seed: int = 0):
     """A runner of ``framework`` for ``case`` on ``(x, y)``."""
+    if framework in JAX_FORMS:
+        # Imported only here: a run without JAX never loads it.
+        from jax_runners import JaxRunner, JaxScanRunner
+
+        return (JaxRunner if framework == "jax" else JaxScanRunner)(case, x, y, seed)
     return RUNNERS[framework](case, x, y, seed)

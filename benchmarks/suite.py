@@ -1,15 +1,18 @@
-"""The timed cases: each framework in turn, repetitions alternating, the
-first (warm-up) repetition dropped and the median of the rest kept."""
+"""The cases, and the rows of the table built from the rounds' results.
+
+Each round runs every framework once, each in its own child process
+(``child.py cases``); a child times each case ``repeats`` times after a
+warm-up and the round keeps the median. A ratio is computed within a round
+(nnzero's figure over the peer's, both from that round) and the table gives
+the median of the rounds' ratios and their range.
+"""
 
 from __future__ import annotations
 
-import gc
 import statistics
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import numpy as np
-from frameworks import Case, make_runner, multiply_adds
+from frameworks import Case
 
 CASES = {
     "1": Case("1", "MNIST 784-128-64-10 ReLU, Adam, batch 128", (128, 64), "relu", "adam",
@@ -19,120 +22,94 @@ CASES = {
     "3": Case("3", "784-128-32-10 ReLU, full-batch GD", (128, 32), "relu", "sgd", 0.5, None),
     "4": Case("4", "784-1000-10 ReLU, SGD, batch 32", (1000,), "relu", "sgd", 1e-2, 32),
 }
+# Case keys the command line accepts; 5 is inference, 6 peak memory, ooc out of core.
+CASE_KEYS = ("1", "2", "3", "4", "5", "6", "ooc")
+INFERENCE_BATCHES = (1000, 1)
+QUICK_TRAIN, QUICK_TEST = 2000, 500  # --quick: the first samples of each set
+STEPS, QUICK_STEPS = 5000, 20  # case 2: single-sample steps per timed pass
+
+
+def case_for(key: str, steps: int) -> Case:
+    """Case ``key``; case 2 trains on its first ``steps`` samples."""
+    return replace(CASES[key], n_train=steps) if key == "2" else CASES[key]
 
 
 @dataclass
 class Row:
-    """One line of the table: seconds per unit of work for each framework."""
+    """One line of the table.
 
+    ``values`` holds each framework's figure (the median over rounds of the
+    round's median), in seconds per unit of work or in MB; ``ratios`` holds,
+    per peer, the median, smallest and largest over rounds of nnzero's figure
+    divided by the peer's; ``"replay"`` is the GEMM replay.
+    """
+
+    key: str
     label: str
-    unit: str  # "s/epoch", "steps/s" or "s"
-    seconds: dict[str, float]
-    floor: float | None = None  # GEMM floor, seconds per unit of work
+    unit: str  # "s/epoch", "steps/s", "s" or "MB"
+    values: dict[str, float]
+    ratios: dict[str, tuple[float, float, float]]
     accuracy: dict[str, float] = field(default_factory=dict)
     per_unit: int = 1  # steps per unit of work, for rates
 
-    def shown(self, framework: str) -> str:
-        s = self.seconds.get(framework)
+    def shown(self, name: str) -> str:
+        s = self.values.get(name)
         if s is None:
-            return "n/a"
+            return "—"
         if self.unit == "steps/s":
             return f"{self.per_unit / s:,.0f}"
+        if self.unit == "MB":
+            return f"{s:,.0f}"
         return f"{s:.3f}" if s < 10 else f"{s:.1f}"
 
 
-def alternate(runners, repeats: int, work) -> dict[str, float]:
-    """Median seconds of ``work(runner)`` per runner over ``repeats``
-    repetitions, after one warm-up; the order rotates every repetition so
-    that no framework always runs first or after the same neighbour."""
-    times: dict[str, list[float]] = {r.name: [] for r in runners}
-    # Everything alive now (the frameworks' own objects) is set aside, so that
-    # the collection before each run only walks what the runs made.
-    gc.collect()
-    gc.freeze()
-    for rep in range(repeats + 1):
-        shift = rep % len(runners)
-        for runner in runners[shift:] + runners[:shift]:
-            gc.collect()
-            start = time.perf_counter()
-            work(runner)
-            elapsed = time.perf_counter() - start
-            if rep:
-                times[runner.name].append(elapsed)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+def _spread(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
 
 
-def gemm_peak(n: int, repeats: int, frameworks, threads: int) -> float:
-    """Best float32 GEMM rate (FLOP/s) of an ``n x n`` product, through NumPy's
-    BLAS and, when it runs, PyTorch's, on ``threads`` threads or on one
-    (whichever is faster: on a busy machine one thread can win)."""
-    from threadpoolctl import threadpool_limits
-
-    best = 0.0
-    for count in sorted({threads, 1}, reverse=True):
-        with threadpool_limits(limits=count):
-            if "pytorch" in frameworks:
-                import torch
-
-                torch.set_num_threads(count)
-            best = max(best, _gemm_rate(n, repeats, frameworks))
-    if "pytorch" in frameworks:
-        torch.set_num_threads(threads)
-    return best
+def _row(key, label, unit, per_round, accuracy, per_unit=1) -> Row:
+    """``per_round``: one ``{name: figure}`` per round."""
+    names = {name for figures in per_round for name in figures}
+    values = {n: statistics.median([r[n] for r in per_round if n in r]) for n in names}
+    ratios = {}
+    for name in names - {"nnzero"}:
+        both = [r["nnzero"] / r[name] for r in per_round if "nnzero" in r and name in r]
+        if both:
+            ratios[name] = _spread(both)
+    return Row(key, label, unit, values, ratios, accuracy, per_unit)
 
 
-def _gemm_rate(n: int, repeats: int, frameworks) -> float:
-    rng = np.random.default_rng(0)
-    a = rng.random((n, n), dtype=np.float32)
-    b = rng.random((n, n), dtype=np.float32)
-    c = np.empty_like(a)
-    products = [lambda: np.matmul(a, b, out=c)]
-    if "pytorch" in frameworks:
-        import torch
-
-        ta, tb, tc = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(c)
-        products.append(lambda: torch.mm(ta, tb, out=tc))
-    best = float("inf")
-    for product in products:
-        product()
-        for _ in range(repeats):
-            start = time.perf_counter()
-            product()
-            best = min(best, time.perf_counter() - start)
-    return 2.0 * n**3 / best
-
-
-def train_case(case: Case, data, frameworks, repeats: int, peak: float, keep=None) -> Row:
-    """Seconds per epoch (or per pass of ``n_train`` single-sample steps)."""
-    (x, y), (xt, yt) = data
-    if case.n_train:
-        x, y = x[: case.n_train], y[: case.n_train]
-    runners = [make_runner(f, case, x, y) for f in frameworks]
-    seconds = alternate(runners, repeats, lambda r: r.epoch())
-    sizes = case.layer_sizes(x.shape[1], int(y.max()) + 1)
-    per_sample = case.batch_size == 1
-    row = Row(
-        label=f"{case.key}. {case.title}",
-        unit="steps/s" if per_sample else "s/epoch",
-        seconds=seconds,
-        floor=2.0 * multiply_adds(sizes, len(x)) / peak,
-        accuracy={r.name: r.accuracy(xt, yt) for r in runners},
-        per_unit=len(x),
-    )
-    if keep is not None:
-        keep.extend(runners)
-    return row
-
-
-def inference_rows(runners, case: Case, x_test, y_test, repeats: int, peak: float) -> list[Row]:
-    """Case 5: class probabilities for the test set at batch 1000 and batch 1,
-    from the networks trained for ``case``."""
-    sizes = case.layer_sizes(x_test.shape[1], int(y_test.max()) + 1)
-    floor = 2.0 * multiply_adds(sizes, len(x_test), backward=False) / peak
-    accuracy = {r.name: r.accuracy(x_test, y_test) for r in runners}
+def build_rows(rounds: list[dict], cases: list[str], steps: int, n_test: int) -> list[Row]:
+    """The table's rows from ``rounds``: per round, ``{framework: child result}``."""
     rows = []
-    for batch in (1000, 1):
-        seconds = alternate(runners, repeats, lambda r, b=batch: r.predict(x_test, b))
-        label = f"5. Inference, {len(x_test):,} test images, batch {batch}"
-        rows.append(Row(label, "s", seconds, floor, accuracy))
+    first = rounds[0]
+    keys = [k for k in ("1", "2", "3", "4") if k in cases]
+    keys += [f"5/{b}" for b in INFERENCE_BATCHES] if "5" in cases else []
+    for key in keys:
+        per_round = []
+        for results in rounds:
+            figures = {f: statistics.median(r["times"][key])
+                       for f, r in results.items() if key in r["times"]}
+            nnzero = results.get("nnzero", {}).get("replay", {}).get(key)
+            if nnzero:
+                figures["replay"] = statistics.median(nnzero)
+            per_round.append(figures)
+        if key.startswith("5/"):
+            label = f"5. Inference, {n_test:,} test images, batch {key[2:]}"
+            accuracy = {f: r["accuracy"]["5"] for f, r in first.items() if "5" in r["accuracy"]}
+            rows.append(_row(key, label, "s", per_round, accuracy))
+            continue
+        case = case_for(key, steps)
+        accuracy = {f: r["accuracy"][key] for f, r in first.items() if key in r["accuracy"]}
+        per_sample = case.batch_size == 1
+        rows.append(_row(key, f"{key}. {case.title}", "steps/s" if per_sample else "s/epoch",
+                         per_round, accuracy, per_unit=steps))
+    if "6" in cases:
+        for field_name, label in (
+            ("above_baseline_mb", "6. Memory training case 1, peak above the child's baseline"),
+            ("peak_mb", "6. Memory training case 1, peak RSS of the whole child"),
+        ):
+            per_round = [{f: r["memory"][field_name] for f, r in results.items()
+                          if "memory" in r} for results in rounds]
+            rows.append(_row("6", label, "MB", per_round, {}))
     return rows

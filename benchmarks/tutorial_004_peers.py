@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from common import load_data, set_threads  # noqa: E402
-from frameworks import FRAMEWORKS, make_runner  # noqa: E402
+from frameworks import CLASSIC as FRAMEWORKS  # noqa: E402
+from frameworks import make_runner  # noqa: E402
 from suite import CASES  # noqa: E402
 from table import NAMES  # noqa: E402
 
