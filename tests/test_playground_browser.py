@@ -140,6 +140,19 @@ def test_a_neuron_heat_map_changes_with_training(server, driver):
     WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(picture) != before)
 
 
+def test_pointing_at_a_neuron_shows_its_map_large(server, driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    open_page(driver, server + "#dataset=xor&layers=4")
+    step(driver, 2)
+    picture = "return document.querySelector('[data-testid=\"output\"]').toDataURL()"
+    before = driver.execute_script(picture)
+    ActionChains(driver).move_to_element(by_id(driver, "neuron-0-1")).perform()
+    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(picture) != before)
+    ActionChains(driver).move_to_element(by_id(driver, "play")).perform()
+    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(picture) == before)
+
+
 def test_adding_a_layer_adds_a_column_of_neurons(server, driver):
     open_page(driver, server + "#layers=4,2")
     by_id(driver, "add-layer").click()

@@ -23,6 +23,7 @@
 
   // What the page knows: the settings it asked for, the last data and frame.
   const state = {
+    hover: null,
     settings: readHash(), session: null, ws: null, playing: false, waiting: false,
     data: null, frame: null, history: [], traceIndex: 0, trace: null, drawPending: false,
   };
@@ -388,6 +389,8 @@
     canvas.width = 50;
     canvas.height = 50;
     canvas.dataset.testid = testid;
+    canvas.addEventListener("mouseenter", () => { state.hover = testid; scheduleDraw(); });
+    canvas.addEventListener("mouseleave", () => { state.hover = null; scheduleDraw(); });
     node.append(canvas);
     const value = document.createElement("span");
     value.className = "value";

@@ -52,10 +52,22 @@ window.nnzDraw = function (state, $) {
     const output = outputValues(f);
     const small = document.querySelector('[data-testid="neuron-out"]');
     if (small) drawMap(small, output, (v) => v);
-    drawOutput(output);
+    drawOutput(hovered(f) || output);
     drawChart();
     drawEdges(f.weights);
     showTrace();
+  }
+
+  // The map of the neuron or feature under the pointer, shown large as in TF Playground.
+  function hovered(f) {
+    const id = state.hover;
+    if (!id) return null;
+    let map = null;
+    const hidden = /^neuron-(\d+)-(\d+)$/.exec(id);
+    if (hidden) map = (f.neurons[Number(hidden[1])] || [])[Number(hidden[2])];
+    const feature = /^feature-(\w+)$/.exec(id);
+    if (feature) map = state.data.features[state.settings.features.indexOf(feature[1])];
+    return map ? Array.from(decode(map), (b) => b / 127.5 - 1) : null;
   }
 
   function outputValues(f) {
