@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import math
+import os
 import sys
 import time
 from functools import lru_cache
@@ -230,7 +231,9 @@ def source(function) -> str:
     return "\n".join(lines[start:])
 
 
-def write_page(names, out_dir: Path, page: Path) -> None:
+def page_text(names, image_dir="gallery") -> str:
+    """docs/gallery.md: each figure of ``names`` (images in ``image_dir``,
+    relative to the page) with the source of the function that drew it."""
     parts = [
         "# Gallery",
         "",
@@ -245,10 +248,9 @@ def write_page(names, out_dir: Path, page: Path) -> None:
     for name, title, text, function in FIGURES:
         if name not in names:
             continue
-        rel = (out_dir / f"{name}.png").relative_to(page.parent)
-        parts += [f"## {title}", "", text, "", f"![{title}]({rel.as_posix()})", "",
+        parts += [f"## {title}", "", text, "", f"![{title}]({image_dir}/{name}.png)", "",
                   "```python", source(function), "```", ""]
-    page.write_text("\n".join(parts), encoding="utf-8")
+    return "\n".join(parts)
 
 
 def main(argv=None) -> int:
@@ -270,7 +272,8 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         plot.save(function(args.small), args.out / f"{name}.png", dpi=90)
         print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
-    write_page(known, args.out, args.page)
+    image_dir = Path(os.path.relpath(args.out, args.page.parent)).as_posix()
+    args.page.write_text(page_text(known, image_dir), encoding="utf-8")
     print(f"wrote {args.page}")
     return 0
 
