@@ -10,8 +10,6 @@
 #   make reproduce  train every config in examples/ and rebuild docs/results.md
 #   make gallery  draw every figure of nnzero.plot into docs/gallery/ and
 #               write docs/gallery.md
-#   make gallery  draw every figure of nnzero.plot into docs/gallery/ and
-#               write docs/gallery.md
 #   make docs   execute the tutorial notebooks, then build the documentation
 #               site offline in strict mode into site/
 #   make notebooks  execute the tutorial notebooks alone (into build/notebooks/)
@@ -82,14 +80,6 @@ lint: venv
 
 reproduce: venv
 	$(PY) examples/reproduce.py $(REPRODUCE_ARGS)
-
-# Every figure of nnzero.plot into docs/gallery/, and docs/gallery.md with the
-# code that drew each (examples/gallery.py; MNIST from NNZERO_DATA, a few
-# minutes). GALLERY_ARGS="--only samples activations" redraws some of them.
-.PHONY: gallery
-gallery: venv
-	NNZERO_DATA="$${NNZERO_DATA:-$$(realpath -q ../shared/data || true)}" \
-	  $(PY) examples/gallery.py $(GALLERY_ARGS)
 
 # Every figure of nnzero.plot into docs/gallery/, and docs/gallery.md with the
 # code that drew each (examples/gallery.py; MNIST from NNZERO_DATA, a few
