@@ -251,6 +251,18 @@ def test_an_upload_replaces_the_data_and_a_bad_one_changes_nothing():
     assert session.load_upload(f"a,b,t\n{regression}\n".encode())["problem"] == "regression"
 
 
+def test_a_large_upload_is_drawn_through_a_sample_of_its_points():
+    from nnzero.playground.session import MAX_DRAWN_POINTS
+
+    n = 3 * MAX_DRAWN_POINTS
+    rows = "\n".join(f"{i % 101},{i % 37},{i % 2}" for i in range(n))
+    session = Session()
+    session.load_upload(f"a,b,label\n{rows}\n".encode())
+    data = session.data_message()
+    assert data["n_train"] + data["n_test"] == n
+    assert len(data["train"]) == len(data["test"]) == MAX_DRAWN_POINTS
+
+
 def test_clicked_points_extend_the_data_on_screen():
     session = Session({"dataset": "xor"})
     session.add_point(1.5, -2.0, 1)

@@ -30,11 +30,14 @@ from ..model import Sequential
 from .data import EXTENT, features, make_points, parse_upload
 from .settings import PlaygroundError, check_settings
 
-__all__ = ["GRID", "MAX_CUSTOM_POINTS", "Session", "build_network", "split_indices"]
+__all__ = ["GRID", "MAX_CUSTOM_POINTS", "MAX_DRAWN_POINTS", "Session", "build_network",
+           "split_indices"]
 
 #: Side of every heat map, in cells.
 GRID = 50
 MAX_CUSTOM_POINTS = 2000
+#: Most points of each part (train, test) sent to the page to draw.
+MAX_DRAWN_POINTS = 4000
 _DATA_KEYS = ("problem", "dataset", "noise", "seed", "train_ratio")
 
 
@@ -339,6 +342,8 @@ class Session:
                 "grid": GRID,
                 "train": _points(self.points[self.train_rows], self.labels[self.train_rows]),
                 "test": _points(self.points[self.test_rows], self.labels[self.test_rows]),
+                "n_train": len(self.train_rows),
+                "n_test": len(self.test_rows),
                 "features": grid,
                 "class_names": self.upload[3] if s["dataset"] == "upload" and self.upload
                 else None,
@@ -365,4 +370,9 @@ def _bytes(values: np.ndarray) -> str:
 
 
 def _points(x, y) -> list:
+    # A large upload is drawn through an even sample of its points: a page redraws
+    # them every frame, and more dots than pixels show nothing more.
+    if len(x) > MAX_DRAWN_POINTS:
+        keep = np.linspace(0, len(x) - 1, MAX_DRAWN_POINTS).astype(int)
+        x, y = x[keep], y[keep]
     return np.round(np.column_stack([x, y]), 4).tolist()

@@ -181,7 +181,7 @@
       swatch.className = `swatch ${kind}`;
       legend.append(swatch, text);
     });
-    legend.append(`  \u00b7  ${state.data.train.length} training, ${state.data.test.length} test points`);
+    legend.append(`  \u00b7  ${state.data.n_train} training, ${state.data.n_test} test points`);
   }
 
   function selectNumber(id, value) {
