@@ -149,6 +149,7 @@ def test_pointing_at_a_neuron_shows_its_map_large(server, driver):
     before = driver.execute_script(picture)
     ActionChains(driver).move_to_element(by_id(driver, "neuron-0-1")).perform()
     WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(picture) != before)
+    assert "neuron 1:1, bias = " in driver.find_element(By.ID, "hover").text
     ActionChains(driver).move_to_element(by_id(driver, "play")).perform()
     WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(picture) == before)
 

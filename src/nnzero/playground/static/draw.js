@@ -64,7 +64,12 @@ window.nnzDraw = function (state, $) {
     if (!id) return null;
     let map = null;
     const hidden = /^neuron-(\d+)-(\d+)$/.exec(id);
-    if (hidden) map = (f.neurons[Number(hidden[1])] || [])[Number(hidden[2])];
+    if (hidden) {
+      const [l, j] = [Number(hidden[1]), Number(hidden[2])];
+      map = (f.neurons[l] || [])[j];
+      const bias = f.weights[l] && f.weights[l].bias[j];
+      if (bias !== undefined) $("hover").textContent = `neuron ${l + 1}:${j}, bias = ${bias}`;
+    }
     const feature = /^feature-(\w+)$/.exec(id);
     if (feature) map = state.data.features[state.settings.features.indexOf(feature[1])];
     return map ? Array.from(decode(map), (b) => b / 127.5 - 1) : null;
