@@ -88,7 +88,7 @@ def config_toml(session) -> str:
             f"{DATA_FILE} in the same folder,\n"
             "# then run there: nnzero train --config playground.toml\n"
             f"# Inputs: {', '.join(FEATURE_COLUMNS[f] for f in s['features'])}; "
-            f"{session.epoch} epochs trained on the page.\n" + note
+            f"{_epochs(session.epoch)} trained on the page.\n" + note
             + "".join(f"{key} = {json.dumps(value)}\n" for key, value in config.items())
         )
 
@@ -107,13 +107,13 @@ def python_code(session) -> str:
             if s["batch_norm"]:
                 lines += [f"nz.layers.Dense({units}, use_bias=False{reg}),",
                           "nz.layers.BatchNormalization(),",
-                          f"nz.layers.Activation({s['activation']!r}),"]
+                          f"nz.layers.Activation({_q(s['activation'])}),"]
             else:
-                lines.append(f"nz.layers.Dense({units}, activation={s['activation']!r}{reg}),")
+                lines.append(f"nz.layers.Dense({units}, activation={_q(s['activation'])}{reg}),")
             if s["dropout"]:
                 lines.append(f"nz.layers.Dropout({s['dropout']!r}),")
         out_act = "sigmoid" if classify else "linear"
-        lines.append(f"nz.layers.Dense(1, activation={out_act!r}{reg}),")
+        lines.append(f"nz.layers.Dense(1, activation={_q(out_act)}{reg}),")
         stack = "\n".join(f"    {line}" for line in lines)
         loss = "binary_crossentropy" if classify else "mse"
         metrics = '["accuracy"]' if classify else "[]"
@@ -122,16 +122,17 @@ def python_code(session) -> str:
                f"batch_size={s['batch_size']}, verbose=0)\n" if session.epoch else "")
         encode = ("y = y.astype(np.float32)" if classify
                   else "y = np.asarray(y, dtype=np.float32)")
+        inputs = ", ".join(FEATURE_COLUMNS[f] for f in s["features"])
         return f'''"""The network trained in nnzero playground, as a script.
 
 Put {DATA_FILE} (the page's data export) beside this file. Inputs:
-{", ".join(FEATURE_COLUMNS[f] for f in s["features"])}. The page had trained {session.epoch} epochs.
+{inputs}. The page had trained {_epochs(session.epoch)}.
 """
 import numpy as np
 
 import nnzero as nz
 
-x, y, _ = nz.datasets.load_csv({DATA_FILE!r}, target="label")
+x, y, _ = nz.datasets.load_csv({_q(DATA_FILE)}, target="label")
 {encode}
 rows = np.arange(len(y)).reshape(-1, 1)
 try:  # stratified where every class has enough points, as the page splits
@@ -147,9 +148,18 @@ x_test, y_test = x[test], y[test].reshape(-1, 1)
 model = nz.Sequential([
 {stack}
 ], seed={s["seed"]}, dtype="float32")
-model.compile(optimizer=nz.optimizers.get({optimizer_settings(s)!r}),
-              loss={loss!r}, metrics={metrics})
+model.compile(optimizer=nz.optimizers.get({_q(optimizer_settings(s))}),
+              loss={_q(loss)}, metrics={metrics})
 {fit}print("train", model.evaluate(x_train, y_train))
 print("test", model.evaluate(x_test, y_test))
 model.save("playground.nnz")
 '''
+
+
+def _q(value) -> str:
+    # JSON's strings, numbers and tables of them are Python literals too, in one quote style.
+    return json.dumps(value)
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
