@@ -5,8 +5,9 @@
 #               the long fuzz run)
 #   make fuzz   the parser fuzz tests' long run alone
 #   make lint   ruff over the whole tree
-#   make bench  time nnzero against PyTorch and scikit-learn (benchmarks/bench.py;
-#               a few minutes); BENCH_ARGS="--quick" for a fast smoke run
+#   make bench  time nnzero against PyTorch, scikit-learn and JAX, three rounds
+#               (benchmarks/bench.py; about ten minutes); BENCH_ARGS="--quick"
+#               for a fast smoke run, BENCH_ARGS="--rounds 5" for more rounds
 #   make reproduce  train every config in examples/ and rebuild docs/results.md
 #   make gallery  draw every figure of nnzero.plot into docs/gallery/ and
 #               write docs/gallery.md
@@ -57,12 +58,23 @@ $(STAMP): pyproject.toml
 demo: venv
 	$(PY) -m nnzero.demo $(DEMO_ARGS)
 
+# The peers (the `bench` extra: PyTorch, scikit-learn, JAX) go into the same
+# .venv, once.
+BENCH_STAMP := $(VENV)/nnzero-bench.stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -e '.[bench]'
+	touch $@
+
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, where an environment sets them,
 # force an older OpenBLAS kernel; the benchmark times the kernel NumPy's own
 # OpenBLAS picks for the processor (the table names it), as on a machine
-# without them.
-bench: venv
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/bench.py $(BENCH_ARGS)
+# without them. MNIST comes from NNZERO_DATA (../shared/data when it is unset
+# and exists); without it the benchmark uses synthetic data of MNIST's shape.
+bench: $(BENCH_STAMP)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+	  NNZERO_DATA="$${NNZERO_DATA:-$$(realpath -q ../shared/data || true)}" \
+	  $(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_MARK) $(PYTEST_ARGS)
