@@ -78,7 +78,7 @@ def on_config(config):
                 if isinstance(item, dict) and API_SECTION in item:
                     entry["Reference"][i] = {API_SECTION: _api_nav(modules)}
         if isinstance(entry, dict) and "Results" in entry:
-            entry["Results"].append({"Example configs": [
+            entry["Results"].append({"Example configs": ["examples/index.md"] + [
                 {path.stem: f"examples/{path.stem}.md"} for path in _example_configs()]})
     return config
 
