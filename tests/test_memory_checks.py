@@ -108,3 +108,30 @@ def test_format_bytes():
     assert format_bytes(1500) == "1.5 kB"
     assert format_bytes(24 * 10**9) == "24.0 GB"
     assert format_bytes(10**30).endswith("EB")
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_normal",
+                                  "random_normal", "random_uniform", "lecun_normal"])
+def test_float32_weights_are_drawn_without_a_float64_copy(name):
+    import tracemalloc
+
+    init = nz.initializers.get(name)
+    tracemalloc.start()
+    try:
+        kernel = init((1000, 500), np.random.default_rng(0), np.float32)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert kernel.dtype == np.float32 and kernel.shape == (1000, 500)
+    assert peak < 1.5 * kernel.nbytes  # a float64 draw alone would be twice the kernel
+
+
+def test_float64_weights_are_what_the_generator_draws_in_float64():
+    rng = np.random.default_rng(3)
+    expected = np.random.default_rng(3).normal(0.0, 0.05, size=(20, 10))
+    drawn = nz.initializers.get("random_normal")((20, 10), rng, np.float64)
+    np.testing.assert_array_equal(drawn, expected)
+    rng = np.random.default_rng(4)
+    expected = np.random.default_rng(4).uniform(-0.05, 0.05, size=(20, 10))
+    drawn = nz.initializers.get("random_uniform")((20, 10), rng, np.float64)
+    np.testing.assert_array_equal(drawn, expected)
