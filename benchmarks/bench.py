@@ -27,6 +27,7 @@ import importlib.util
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -195,8 +196,15 @@ def run_rounds(args, began: float) -> tuple[list[dict], list[list[str]]]:
                 "cases", "--framework", framework, "--cases", ",".join(cases),
                 "--repeats", args.repeats, "--steps", args.steps, "--threads", args.threads,
                 *data)
+            # Each child's medians as it ends: a run stopped early still says something.
+            got = results[framework]
+            medians = ", ".join(f"{key} {1000 * statistics.median(seconds):,.1f} ms"
+                                for key, seconds in got["times"].items())
+            memory = got.get("memory", {}).get("above_baseline_mb")
+            memory = f", memory {memory:,.0f} MB above baseline" if memory is not None else ""
             print(f"round {r + 1}/{args.rounds}: {framework} done after "
-                  f"{time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+                  f"{time.perf_counter() - began:.0f} s ({medians}{memory})",
+                  file=sys.stderr, flush=True)
         rounds.append(results)
         orders.append(order)
     return rounds, orders
