@@ -18,7 +18,7 @@ __all__ = ["compare", "comparison_table"]
 class _Run:
     """One run's per-epoch series and the x values of its three axes."""
 
-    def __init__(self, logs: Mapping, label: str, updates_per_epoch: int | None):
+    def __init__(self, logs: Mapping, label: str, updates_per_epoch: int | None, batches=None):
         self.label = label
         self.series = {}
         for key, values in logs.items():
@@ -40,7 +40,7 @@ class _Run:
         times = self.series.get("epoch_time")
         self.seconds = None if times is None or len(times) != self.n_epochs else np.cumsum(times)
         # Per-batch records (fit's log_every), when the history keeps them.
-        self.batches = _batch_records(logs)
+        self.batches = _batch_records(batches if batches is not None else logs.get("batches"))
 
     def x(self, axis: str):
         return {"epoch": self.epochs, "update": self.updates, "second": self.seconds}[axis]
@@ -56,9 +56,8 @@ class _Run:
         return float(np.nanmin(values) if "loss" in key else np.nanmax(values))
 
 
-def _batch_records(logs: Mapping):
+def _batch_records(batches):
     """``(updates, losses)`` from a history's per-batch log, or None."""
-    batches = logs.get("batches") if isinstance(logs, Mapping) else None
     if not isinstance(batches, Mapping) or "update" not in batches or "loss" not in batches:
         return None
     update = np.asarray(batches["update"], dtype=np.float64).reshape(-1)
@@ -109,7 +108,7 @@ def _runs(histories, labels, updates_per_epoch) -> list[_Run]:
             )
         if per_epoch is not None:
             per_epoch = check_int(per_epoch, f"updates_per_epoch[{i}]", low=1)
-        runs.append(_Run(logs, str(label), per_epoch))
+        runs.append(_Run(logs, str(label), per_epoch, getattr(h, "batches", None)))
     return runs
 
 
@@ -167,8 +166,8 @@ def compare(histories, labels=None, updates_per_epoch=None, metrics=("loss", "ac
     curves are solid, validation curves dashed, one colour per run; below
     them a table gives each run's final and best validation accuracy and
     its time per epoch. A history that kept per-batch losses (``fit(...,
-    log_every=N)``) is drawn per batch, thin, on the loss-against-updates
-    panel.
+    log_every=N)``, or a ``"batches"`` entry in a history dict) is drawn per
+    batch, thin, on the loss-against-updates panel.
 
     Parameters
     ----------
