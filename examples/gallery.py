@@ -51,6 +51,17 @@ def images(small):
     return x / 16.0, y, xt / 16.0, yt, (8, 8)
 
 
+@lru_cache(maxsize=2)
+def trained_net(small):
+    """784-128-64-10 (ReLU, Adam) after three epochs on MNIST (one epoch on
+    2,000 digits when ``small``)."""
+    x, y, _, _, _ = images(small)
+    model = small_net(small, 128, 64)
+    model.fit(x[:2000] if small else x, y[:2000] if small else y,
+              epochs=1 if small else 3, batch_size=128, verbose=0)
+    return model
+
+
 def small_net(small, *sizes):
     """A ReLU network with a softmax output, compiled with Adam."""
     layers = [nz.layers.Dense(n, activation="relu") for n in sizes]
@@ -136,23 +147,17 @@ def samples(small):
         "Each hidden unit's 784 incoming weights drawn as an image (red positive, blue "
         "negative), after three epochs of a 784-128-64-10 ReLU network.")
 def first_layer_weights(small):
-    x, y, _, _, shape = images(small)
-    model = small_net(small, 128, 64)
-    model.fit(x[:2000] if small else x, y[:2000] if small else y,
-              epochs=1 if small else 3, batch_size=128, verbose=0)
-    return plot.first_layer_weights(model, image_shape=shape, max_units=36)
+    shape = images(small)[4]
+    return plot.first_layer_weights(trained_net(small), image_shape=shape, max_units=36)
 
 
 @figure("hidden_units", "What second-layer units respond to",
         "A second-layer unit's weights act on other units, not on pixels, so it is shown "
         "by its inputs: the mean of the 30 test images that excite it most.")
 def hidden_units(small):
-    x, y, xt, _, shape = images(small)
-    model = small_net(small, 128, 64)
-    model.fit(x[:2000] if small else x, y[:2000] if small else y,
-              epochs=1 if small else 3, batch_size=128, verbose=0)
-    return plot.hidden_units(model, xt[:300] if small else xt, layer=1, image_shape=shape,
-                             max_units=36, top=30)
+    _, _, x_test, _, shape = images(small)
+    return plot.hidden_units(trained_net(small), x_test[:300] if small else x_test, layer=1,
+                             image_shape=shape, max_units=36, top=30)
 
 
 @figure("boundary_grid", "Overfitting and L2 on two moons",
@@ -240,9 +245,10 @@ def page_text(names, image_dir="gallery") -> str:
         "Every figure of `nnzero.plot`, drawn by `make gallery` (which runs",
         "`examples/gallery.py`). Below each figure is the function that drew it;",
         "`images(small)` returns MNIST's `(x_train, y_train, x_test, y_test,",
-        "image_shape)` and `small_net(small, *sizes)` a compiled ReLU network with a",
-        "softmax output (both defined in the script). With `small=True` each",
-        "figure is drawn on tiny data, as the tests do.",
+        "image_shape)`, `small_net(small, *sizes)` a compiled ReLU network with a",
+        "softmax output and `trained_net(small)` a 784-128-64-10 one after three",
+        "epochs (all defined in the script). With `small=True` each figure is",
+        "drawn on tiny data, as the tests do.",
         "",
     ]
     for name, title, text, function in FIGURES:
