@@ -9,6 +9,13 @@ The script prints both and whether the suggestion lies within a factor of 3
 of the grid's best rate.
 
     NNZERO_DATA=../shared/data python examples/lr_find_mnist.py
+
+Measured with ``--epochs 2 --limit 20000`` (18,000 training and 2,000
+validation images; the machine's 2 cores shared, load about 11): the range
+test (200 batches of 128, stopped at the blow-up after 154) suggested
+1.66e-3; validation accuracy after two epochs at 1e-4, 3e-4, 1e-3, 3e-3,
+1e-2, 3e-2 was 88.40, 92.15, 95.45, 96.20, 95.60 and 90.00 %, so the best
+grid rate is 3e-3 and the suggestion lies 1.80x below it (within 3x).
 """
 
 from __future__ import annotations
