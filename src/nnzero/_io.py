@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._targets import write_target
 from .errors import ModelFileError
 
 __all__ = ["atomic_write_bytes", "numpy_scalar_to_python"]
@@ -22,6 +23,9 @@ def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileErro
     The file gets the permissions an ordinary ``open`` would give it (0666
     less the umask). Failures raise ``error`` with the reason; any previous
     file at ``path`` is left intact and no temporary file stays behind.
+    A symbolic link is followed: its target gets the data and the link
+    stays. A directory, device, FIFO or socket at ``path`` is refused
+    (``error``) and left as it was.
 
     Example
     -------
@@ -31,7 +35,9 @@ def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileErro
     >>> open(path, "rb").read()
     b'kept whole'
     """
-    path = Path(path)
+    # Through a symbolic link to its target (the link stays); never over a
+    # device, FIFO or other special file.
+    path = write_target(Path(path), error)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise error(f"Cannot write {str(path)!r}: directory {str(directory)!r} does not exist.")

@@ -36,6 +36,7 @@ from safetensors import safe_open
 from .._io import atomic_write_bytes
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
+from .canonical import canonical_bytes
 
 __all__ = [
     "CHECKPOINT_KEY", "FORMAT", "FORMAT_VERSION", "LAYER_TENSOR_PREFIX", "check_format",
@@ -175,7 +176,8 @@ def model_file_bytes(model, include_optimizer: bool = True, extra_metadata=None)
                 for j, array in enumerate(arrays):
                     tensors[optimizer_tensor_name(slot, j)] = np.ascontiguousarray(array)
     metadata.update(extra_metadata or {})
-    return safetensors.numpy.save(tensors, metadata=metadata)
+    # Sorted header: the same model always gives the same bytes.
+    return canonical_bytes(safetensors.numpy.save(tensors, metadata=metadata))
 
 
 def save_model(model, path, include_optimizer: bool = True) -> None:
