@@ -125,8 +125,10 @@ def compare_runs(sources, out, overrides=None, *, log=print) -> CompareResult:
 
 
 def read_run(run_dir) -> tuple[dict, int | None]:
-    """A run directory's per-epoch history and its updates per epoch
-    (``ceil(n_train / batch_size)``, ``None`` when metrics.json lacks them).
+    """A run directory's per-epoch history (with its per-batch log under
+    ``"batches"`` when the run kept one, ``batch_history.json``) and its
+    updates per epoch (``ceil(n_train / batch_size)``, ``None`` when
+    metrics.json lacks them).
 
     Example
     -------
@@ -143,6 +145,10 @@ def read_run(run_dir) -> tuple[dict, int | None]:
     history = _read_json(run_dir / "history.json")
     if not isinstance(history, dict) or not history.get("loss"):
         raise InvalidArgumentError(f"{str(run_dir / 'history.json')!r} holds no per-epoch loss.")
+    if (run_dir / "batch_history.json").is_file():  # a run trained with log_every
+        batches = _read_json(run_dir / "batch_history.json")
+        if isinstance(batches, dict):
+            history = dict(history, batches=batches)
     try:
         metrics = _read_json(run_dir / "metrics.json")
         n_train = int(metrics["n_train"])
