@@ -1,6 +1,6 @@
 """The file-format module: names, writing, and every checked read on its own.
 
-load_model's refusals of whole files are in test_errors.py and
+load_model's refusals of whole files are in test_saving.py and
 test_hostile_model.py; here each reading function of
 ``nnzero.model.file_format`` is called directly, so its error paths are
 tested where they are written. The last tests hold the format itself still:

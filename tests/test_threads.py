@@ -1,5 +1,6 @@
 """predict, predict_proba and evaluate from several threads at once on one
-model give exactly what serial calls give, and leave the BLAS pool as it was."""
+model give exactly what serial calls give, and leave the BLAS pool as it was;
+limit_threads caps the BLAS pool and gives it back."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,6 +9,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import nnzero as nz
+from small_models import blobs, mlp
 
 THREADS, CALLS = 8, 6
 
@@ -75,3 +77,33 @@ def test_predict_does_not_change_the_model():
     assert model.rng.bit_generator.state == state  # dropout draws nothing at inference
     for a, b in zip(weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# -- limit_threads --------------------------------------------------------------
+
+
+def _blas_thread_counts():
+    return [
+        info["num_threads"]
+        for info in threadpool_info()
+        if info["user_api"] == "blas"
+    ]
+
+
+def test_limit_threads_as_context_manager():
+    before = _blas_thread_counts()
+    with nz.limit_threads(1):
+        assert all(n == 1 for n in _blas_thread_counts())
+        model = mlp()
+        model.fit(*blobs(), epochs=1, verbose=0)
+    assert _blas_thread_counts() == before
+
+
+def test_limit_threads_as_a_plain_call():
+    before = _blas_thread_counts()
+    limiter = nz.limit_threads(1)
+    try:
+        assert all(n == 1 for n in _blas_thread_counts())
+    finally:
+        limiter.restore_original_limits()
+    assert _blas_thread_counts() == before
