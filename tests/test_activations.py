@@ -8,15 +8,10 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-)
+from nnzero import InvalidArgumentError
 from nnzero.layers import Activation, Dense
 from refusals import raises
-from small_models import (
-    assert_weights_equal,
-    regression,
-)
+from small_models import assert_weights_equal, regression
 
 
 def test_user_activation_matches_the_builtin_it_reimplements():

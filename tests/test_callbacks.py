@@ -7,17 +7,9 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError
 from refusals import NAN, classifier, data, raises
-from small_models import (
-    assert_weights_equal,
-    blobs,
-    mlp,
-    weights_differ,
-)
+from small_models import assert_weights_equal, blobs, mlp, weights_differ
 
 # -- settings ------------------------------------------------------------------
 

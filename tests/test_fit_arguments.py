@@ -11,11 +11,7 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-    ModelFileError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError, ModelFileError
 from nnzero.layers import Dense, Flatten
 from refusals import (
     INF,

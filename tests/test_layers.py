@@ -7,10 +7,7 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError
 from nnzero.layers import Dense, Dropout, Flatten
 from refusals import INF, NAN, raises
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 import nnzero as nz
-from nnzero import (
-    InvalidTypeError,
-)
+from nnzero import InvalidTypeError
 from nnzero.layers import Dense
 from refusals import raises
-from small_models import (
-    regression,
-)
+from small_models import regression
 
 
 def test_user_loss_matches_mse_up_to_rounding():

@@ -10,29 +10,11 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-    NotCompiledError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from nnzero.layers import Dense, Dropout, Flatten
 from refusals import N_FEATURES as DATA_FEATURES
-from refusals import (
-    NAN,
-    assert_same_state,
-    data,
-    raises,
-    state_of,
-    trained_classifier,
-)
-from small_models import (
-    N_CLASSES,
-    N_FEATURES,
-    assert_weights_equal,
-    blobs,
-    mlp,
-    weights_differ,
-)
+from refusals import NAN, assert_same_state, data, raises, state_of, trained_classifier
+from small_models import N_CLASSES, N_FEATURES, assert_weights_equal, blobs, mlp, weights_differ
 
 # -- construction and compile --------------------------------------------------
 

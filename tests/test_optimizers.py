@@ -8,10 +8,7 @@ import re
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError
 from nnzero.layers import Dense
 from refusals import INF, NAN, raises
 

@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError
 from refusals import INF, N, data, raises
 
 

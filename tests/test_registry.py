@@ -9,18 +9,10 @@ import numpy as np
 import pytest
 
 import nnzero as nz
-from nnzero import (
-    InvalidArgumentError,
-    InvalidTypeError,
-)
+from nnzero import InvalidArgumentError, InvalidTypeError
 from nnzero.layers import Activation, Dense
 from refusals import raises
-from small_models import (
-    N_CLASSES,
-    assert_weights_equal,
-    blobs,
-    regression,
-)
+from small_models import N_CLASSES, assert_weights_equal, blobs, regression
 
 # -- names, aliases and objects ------------------------------------------------
 

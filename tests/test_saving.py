@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
+import sys
 
 import numpy as np
 import pytest
@@ -17,19 +19,12 @@ import safetensors.numpy
 from safetensors import safe_open
 
 import nnzero as nz
-from nnzero import (
-    ModelFileError,
-)
+from model_files import original_files
+from nnzero import ModelFileError
 from nnzero.layers import Dense, Dropout
 from refusals import N_FEATURES as DATA_FEATURES
 from refusals import raises, trained_classifier
-from small_models import (
-    N_CLASSES,
-    N_FEATURES,
-    assert_weights_equal,
-    blobs,
-    mlp,
-)
+from small_models import N_CLASSES, N_FEATURES, assert_weights_equal, blobs, mlp
 
 # -- save and load -------------------------------------------------------------
 
@@ -299,3 +294,116 @@ def test_save_unbuilt_model(tmp_path):
     with raises(ModelFileError, r"not built"):
         nz.Sequential([Dense(2)]).save(tmp_path / "m.nnz")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- hostile files, each once found to escape as another error -----------------
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory):
+    """A few valid files: (metadata, tensors) of differently built models."""
+    return original_files(tmp_path_factory.mktemp("models"))
+
+
+def test_deeply_nested_and_huge_json(tmp_path, originals):
+    metadata, tensors = originals[0]
+    deep = "[" * 200_000 + "]" * 200_000
+    for model in (deep, '{"layers": ' + deep + "}", json.dumps({"x": "y" * 20_000_000}),
+                  '{"input_shape": [' + "9" * 5000 + "]}"):
+        data = safetensors.numpy.save(tensors, metadata=dict(metadata, model=model))
+        (tmp_path / "m.nnz").write_bytes(data)
+        with pytest.raises(nz.ModelFileError):
+            nz.load_model(tmp_path / "m.nnz")
+
+
+def test_many_layers_in_a_small_file_are_refused_quickly(tmp_path, originals):
+    metadata, tensors = originals[2]
+    config = json.loads(metadata["model"])
+    config["layers"] = [{"name": "dropout", "rate": 0.1}] * 20_000 + config["layers"]
+    data = safetensors.numpy.save(tensors, metadata=dict(metadata, model=json.dumps(config)))
+    (tmp_path / "m.nnz").write_bytes(data)
+    with pytest.raises(nz.ModelFileError, match="20001 layers, more than the 10000"):
+        nz.load_model(tmp_path / "m.nnz")
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "nnzero.layers.dense.Dense",
+                                  "__import__", "pickle"])
+def test_a_config_cannot_name_code(tmp_path, originals, name, monkeypatch):
+    metadata, tensors = originals[2]
+    config = json.loads(metadata["model"])
+    config["layers"][0]["name"] = name
+    config["layers"][0]["activation"] = {"name": name}
+    data = safetensors.numpy.save(tensors, metadata=dict(metadata, model=json.dumps(config)))
+    (tmp_path / "m.nnz").write_bytes(data)
+    imported = set(sys.modules)
+    with pytest.raises(nz.ModelFileError, match="Unknown layer"):
+        nz.load_model(tmp_path / "m.nnz")
+    assert set(sys.modules) == imported
+
+
+def test_a_pickle_is_not_a_model(tmp_path):
+    import pickle
+
+    (tmp_path / "m.nnz").write_bytes(pickle.dumps({"layers": []}))
+    with pytest.raises(nz.ModelFileError, match="not a readable safetensors file"):
+        nz.load_model(tmp_path / "m.nnz")
+
+
+def _edit(originals, tmp_path, index, metadata_changes=None, tensor_changes=None):
+    metadata, tensors = originals[index]
+    metadata = dict(metadata, **(metadata_changes or {}))
+    tensors = dict(tensors, **(tensor_changes or {}))
+    (tmp_path / "m.nnz").write_bytes(safetensors.numpy.save(tensors, metadata=metadata))
+    return tmp_path / "m.nnz"
+
+
+def _bf16_file(originals, tmp_path):
+    """safetensors.numpy cannot write bfloat16, so the header is written by hand."""
+    metadata, _ = originals[2]
+    header = {"__metadata__": metadata,
+              "layers.0.kernel": {"dtype": "BF16", "shape": [3, 1], "data_offsets": [0, 6]}}
+    text = json.dumps(header).encode()
+    (tmp_path / "m.nnz").write_bytes(struct.pack("<Q", len(text)) + text + bytes(6))
+    return tmp_path / "m.nnz"
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        # Each of these once escaped load_model as a non-nnzero exception.
+        (lambda o, t: _edit(o, t, 0, {"optimizer_state": json.dumps(
+            {"iterations": 1, "slots": [None, "m", "v"]})}), "'slots' must be names"),
+        (lambda o, t: _edit(o, t, 2, tensor_changes={
+            "layers.0.kernel": np.full((3, 1), 1e300)}), "finite numbers that fit float32"),
+        (lambda o, t: _edit(o, t, 2, tensor_changes={
+            "layers.0.kernel": np.ones((3, 1), np.int32)}), "it holds I32"),
+        (_bf16_file, "it holds BF16"),
+        (lambda o, t: _edit(o, t, 2, {"rng_state": json.dumps(
+            {"bit_generator": "PCG64", "state": {"state": 2**200, "inc": 1},
+             "has_uint32": 0, "uinteger": 0})}), "invalid 'rng_state'"),
+        (lambda o, t: _edit(o, t, 2, {"model": json.dumps(
+            dict(json.loads(o[2][0]["model"]), input_shape=[10**6],
+                 layers=[{"name": "dense", "units": 10**6}]))}),
+         r"needs 1000000000000 numbers .* holds 3 weights"),
+        (lambda o, t: _edit(o, t, 2, {"model": json.dumps(
+            dict(json.loads(o[2][0]["model"]), input_shape=[2**40, 2**40],
+                 layers=[{"name": "flatten"}, {"name": "dense", "units": 1}]))}),
+         "needs 1208925819614629174706176 numbers"),
+        (lambda o, t: _edit(o, t, 2, {"model": json.dumps(
+            dict(json.loads(o[2][0]["model"]), input_shape=[3, 0]))}), "input_shape"),
+    ],
+    ids=["null-slot", "f64-overflow", "int-tensor", "bf16", "rng-overflow", "huge-dense",
+         "flatten-overflow", "zero-size"],
+)
+def test_found_hostile_cases(tmp_path, originals, make, match):
+    with pytest.raises(nz.ModelFileError, match=match):
+        nz.load_model(make(originals, tmp_path))
+
+
+def test_an_initializer_setting_that_overflows_is_harmless(tmp_path, originals):
+    """The weights come from the file; building with an absurd initializer
+    setting must not fail, even with floating-point errors raised."""
+    config = json.loads(originals[2][0]["model"])
+    config["layers"][0]["kernel_initializer"] = {"name": "random_normal", "stddev": 1e308}
+    model = nz.load_model(_edit(originals, tmp_path, 2, {"model": json.dumps(config)}))
+    np.testing.assert_array_equal(model.get_weights()[0], originals[2][1]["layers.0.kernel"])

@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 
 import nnzero as nz
-from small_models import (
-    blobs,
-    mlp,
-)
+from small_models import blobs, mlp
 
 
 @pytest.mark.parametrize(
