@@ -244,16 +244,19 @@ def test_learning_rate_1e3_stops_at_the_first_non_finite_loss(optimizer, task):
     messages = [str(w.message) for w in caught if w.category is nz.NonFiniteLossWarning]
     assert len(messages) == 1 and "smaller learning rate (it was 1000)" in messages[0]
     assert history.stopped_reason == messages[0]
-    # Stopped in the epoch after the last one recorded, keeping finite weights:
-    # those after the last good batch, or the epoch's start if those overflowed.
+    # Stopped in the epoch after the last one recorded, keeping weights whose
+    # outputs and loss are finite: the epoch's start, or the run's start when
+    # those diverge too (weights after the last good batch may be finite yet
+    # give an infinite loss).
     assert len(recorder.epoch_start) == len(history.epoch) + 1
     weights = model.get_weights()
     assert _finite(weights)
-    last = recorder.after_batch[-1] if recorder.after_batch else None
-    expected = last if last is not None and _finite(last) else recorder.epoch_start[-1]
-    for a, b in zip(weights, expected, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert all(math.isfinite(v) for v in history.history.get("loss", []))
+    assert any(all(np.array_equal(a, b) for a, b in zip(weights, start, strict=True))
+               for start in (recorder.epoch_start[-1], recorder.epoch_start[0]))
+    with np.errstate(over="ignore"):
+        assert np.isfinite(model.predict(x)).all()
+        assert math.isfinite(model.evaluate(x, y)["loss"])
+    assert all(math.isfinite(v) for v in history.history["loss"])
 
 
 def test_huge_inputs_stop_with_a_hint_to_standardize():

@@ -10,13 +10,14 @@ each entry is read and checked is :mod:`nnzero.model.file_format`'s.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
 
 from .. import layers as layers_module
 from .. import losses, optimizers
-from ..errors import ModelFileError, NNZeroError
+from ..errors import InvalidTypeError, ModelFileError, NNZeroError
 from .file_format import (
     LAYER_TENSOR_PREFIX,
     check_format,
@@ -55,6 +56,9 @@ def load_model(path, compile: bool = True):
     >>> all(np.array_equal(a, b) for a, b in zip(model.get_weights(), restored.get_weights()))
     True
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidTypeError(f"`path` must be a file path (str or os.PathLike). "
+                               f"Received: {path!r} of type {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"No model file at {str(path)!r}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import layers as layers_module
@@ -15,6 +17,11 @@ from ..metrics import predicted_classes
 from ..threads import largest_product, threads_for_products
 from .file_format import save_model
 from .trainer import PREDICT_BATCH, Trainer
+
+# The model each layer was added to, held weakly on both sides: a layer whose
+# model is gone may join another, and nothing is added to the layer itself
+# (it pickles and saves as before).
+_OWNERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Sequential(Trainer):
@@ -70,6 +77,11 @@ class Sequential(Trainer):
         self.input_shape: tuple[int, ...] | None = None
         self.output_shape: tuple[int, ...] | None = None
         self.layers: list = []
+        if isinstance(layers, layers_module.Layer) or not isinstance(layers, (list, tuple,
+                                                                               type(None))):
+            raise InvalidTypeError(
+                "`layers` must be a list of layers; a single layer goes in a list too: "
+                f"Sequential([{type(layers).__name__}(...)]). Received: {layers!r}")
         for layer in layers or []:
             self.add(layer)
         self.optimizer = None
@@ -91,6 +103,14 @@ class Sequential(Trainer):
             )
         if self.built:
             raise InvalidArgumentError("Cannot add layers to a model that is already built.")
+        owner = _OWNERS.get(layer)
+        if owner is not None and owner() is not None and owner() is not self:
+            # A layer holds its weights: building it again for this model would
+            # silently replace the other model's.
+            raise InvalidArgumentError(
+                f"This {type(layer).__name__} layer already belongs to another model; a layer "
+                "holds its weights, so it cannot be shared. Create a new layer for this model.")
+        _OWNERS[layer] = weakref.ref(self)
         self.layers.append(layer)
 
     @property
@@ -193,6 +213,10 @@ class Sequential(Trainer):
         (dtype('float32'), False)
         """
         x = as_float_array(x, name, self.dtype)
+        if x.ndim >= 2 and 0 in x.shape[1:]:
+            raise InvalidArgumentError(
+                f"`{name}` has no features: samples of shape {x.shape[1:]}. Received: shape "
+                f"{x.shape}")
         takes_nd = bool(self.layers) and isinstance(self.layers[0], layers_module.Flatten)
         if x.ndim != 2 and not takes_nd:
             raise InvalidArgumentError(

@@ -50,6 +50,8 @@ def run_fit(model, arguments: FitArguments) -> History:
     callback_list = CallbackList([history, *hooks], model)
     callback_list.on_train_begin()
     first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose)
+    # Weights to fall back on if training diverges before any epoch ends well.
+    start_weights = [p.copy() for p in model.params]
     # Per-batch calls cost a dict and a loop per step, so they are made only
     # when some callback actually overrides on_batch_end.
     batch_hook = callback_list if any(
@@ -68,7 +70,10 @@ def run_fit(model, arguments: FitArguments) -> History:
                 lr, start = partial.learning_rate, time.perf_counter() - partial.elapsed
             logs = run_epoch(model, args.x, args.y, args.weights, args.batch_size, args.shuffle,
                              batch_hook, partial)
-            if logs is None:  # non-finite loss: weights already restored
+            if logs is None:  # non-finite loss: the epoch's first weights are back
+                _keep_finite_outputs(model, args.x, args.y, start_weights)
+                for key in ("loss", *model.metric_names):  # the history up to here
+                    history.history.setdefault(key, [])
                 history.stopped_reason = (
                     f"non-finite loss at epoch {epoch + 1}; the model keeps its last finite "
                     f"weights. Try a smaller learning rate (it was {lr:g}), or standardize "
@@ -91,6 +96,18 @@ def run_fit(model, arguments: FitArguments) -> History:
     if verbose and history.stopped_reason:
         print(f"Stopped: {history.stopped_reason}", flush=True)
     return history
+
+
+def _keep_finite_outputs(model, x, y, start_weights) -> None:
+    """After divergence: if the restored weights still give non-finite outputs
+    or loss on the first training samples, go back to the weights training
+    started with."""
+    with np.errstate(all="ignore"):
+        out = model.forward(x[:256])
+        finite = np.isfinite(out).all() and math.isfinite(model.loss.value(y[:256], out))
+    if not finite:
+        for p, s in zip(model.params, start_weights, strict=True):
+            p[...] = s
 
 
 def _epoch_line(epoch: int, epochs: int, logs: dict) -> str:
@@ -127,9 +144,9 @@ def run_epoch(model, x, y, weights, batch_size, shuffle, callbacks=None, resume=
         xb, yb, wb = get(start, stop)
         out, loss_value = step(xb, yb, wb)
         if not math.isfinite(loss_value):
-            if not all(np.isfinite(p).all() for p in params):
-                for p, s in zip(params, snapshot, strict=True):
-                    p[...] = s
+            # The weights that gave it may be finite yet huge: back to the epoch's first.
+            for p, s in zip(params, snapshot, strict=True):
+                p[...] = s
             return None
         size = stop - start
         loss_sum += loss_value * size
