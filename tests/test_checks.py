@@ -207,8 +207,8 @@ def test_train_help_defaults_are_the_configs():
 def test_train_help_has_one_option_per_config_key():
     from nnzero.cli.app import cli
 
-    flags = {p.name for p in cli.commands["train"].params} - {"config_path", "no_plots",
-                                                              "quiet", "help", "debug"}
+    flags = {p.name for p in cli.commands["train"].params} - {
+        "config_path", "no_plots", "quiet", "help", "debug", "resume", "checkpoint_every"}
     assert flags == set(run_config.DEFAULTS)
 
 

@@ -39,6 +39,7 @@ PLOT_FILES = {
     "misclassified.png": "Misclassified test images (true → predicted)",
     "first_layer_weights.png": "First-layer weights, one image per hidden unit",
     "decision_boundary.png": "Decision boundary, with the test samples",
+    "predicted_vs_true.png": "Predicted against true values on the test set",
 }
 _IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
 _MAX_IMAGE_BYTES = 20 * 1024 * 1024  # a run's plots are far smaller; refuse anything huge
@@ -128,7 +129,8 @@ def build_report(run_dir) -> str:
         parts.append(f"<p class='note'>Training stopped early: {_e(metrics['stopped_reason'])}</p>")
     parts.append(_figures(run_dir))
     tables = []
-    rows = _read_predictions(run_dir / "predictions.csv")
+    regression = metrics.get("task") == "regression"  # no classes to tabulate
+    rows = None if regression else _read_predictions(run_dir / "predictions.csv")
     if rows is not None:
         tables.append(("Per-class precision and recall (test set)",
                        per_class_table(*rows, class_names=metrics.get("class_names"))))
@@ -244,8 +246,13 @@ def _seconds(value) -> str:
 def _cards(metrics) -> str:
     acc = metrics.get("test_accuracy")
     val = metrics.get("val_accuracy")
+    if metrics.get("task") == "regression":
+        scores = [("test R²", _number(metrics.get("test_r2"), ".4f")),
+                  ("test RMSE", _number(metrics.get("test_rmse"), ".4g"))]
+    else:
+        scores = [("test accuracy", f"{acc:.2%}" if isinstance(acc, (int, float)) else "–")]
     cards = [
-        ("test accuracy", f"{acc:.2%}" if isinstance(acc, (int, float)) else "–"),
+        *scores,
         ("test loss", _number(metrics.get("test_loss"), ".4f")),
         ("validation accuracy", f"{val:.2%}" if isinstance(val, (int, float)) else "–"),
         ("epochs", _number(metrics.get("epochs"), "d")),

@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
     # The command line only ever writes figures to files; never open a window.
     os.environ.setdefault("MPLBACKEND", "Agg")
     args = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    state = {"debug": os.environ.get("NNZERO_DEBUG", "") not in ("", "0")}
+    state = {"debug": os.environ.get("NNZERO_DEBUG", "") not in ("", "0"), "argv": args}
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="nnzero")))
         return 2
@@ -90,6 +91,7 @@ def _report(err: BaseException, code: int, *, expected: bool, debug: bool) -> No
     if not expected:
         # Not one of nnzero's own errors: name the type, it is the best clue.
         message = f"{type(err).__name__}: {message}"
-    if code == 1 and not debug:
+    # A message that names the file and line of the problem says all a traceback would.
+    if code == 1 and not debug and not re.search(r", line \d+", message):
         message += "\n(Run again with --debug to see the traceback.)"
     print(f"nnzero: error: {message}", file=sys.stderr)

@@ -62,7 +62,11 @@ def cli(ctx):
 _TRAIN_HELP = {
     "dataset": "Dataset to train on (unless --csv is given).",
     "csv": "Train on your own CSV file instead.",
-    "target": "The CSV column holding the class labels.",
+    "target": "The CSV column holding the labels (or values, with --loss mse): its name, or "
+              "its index (0 the first column, -1 the last).",
+    "encoding": "Text encoding of the CSV file (default utf-8).",
+    "delimiter": "Field separator of the CSV file ('tab' for a tab; default: told from the "
+                 "header line).",
     "data_dir": "Directory with the MNIST-style files.",
     "samples": "Samples generated for a toy dataset.",
     "limit": "Train on the first N training samples only (quick runs).",
@@ -70,7 +74,7 @@ _TRAIN_HELP = {
     "validation_split": "Share of the training samples held out for validation (0 for none).",
     "split_seed": "Seed of the validation split (default: --seed).",
     "layers": "Hidden-layer sizes, comma-separated.",
-    "activation": "Hidden activation.",
+    "activation": "Hidden activation, or one per hidden layer separated by commas.",
     "kernel_initializer": "How every kernel is drawn (a list of one per layer in a --config "
                           "file).",
     "output_activation": "Output activation (auto: softmax, or sigmoid for "
@@ -94,6 +98,10 @@ _TRAIN_HELP = {
     "l2": "L2 penalty on every kernel.",
     "max_norm": "Cap on the norm of each unit's incoming weights (0: none).",
     "label_smoothing": "Label smoothing of the cross-entropy.",
+    "class_weight": "balanced: every class weighs alike in the loss, whatever its share of "
+                    "the samples.",
+    "early_stopping": "Stop after N epochs without a lower validation loss and keep the best "
+                      "weights (0: off). A resumed run starts counting again.",
     "seed": "Seed of weights, shuffling, splits and toy data.",
     "dtype": "Precision.",
     "out": "Output directory (default runs/<dataset>).",
@@ -101,7 +109,8 @@ _TRAIN_HELP = {
 
 # Types of the settings whose default is None (not set), so not told by it.
 _UNSET_TYPES = {"limit": int, "split_seed": int, "learning_rate": float, "dataset": str,
-                "target": str, "csv": click.Path(dir_okay=False),
+                "target": str, "csv": click.Path(dir_okay=False), "encoding": str,
+                "delimiter": str, "class_weight": str,
                 "data_dir": click.Path(file_okay=False), "out": click.Path(file_okay=False)}
 
 
@@ -191,10 +200,26 @@ def _train_options(command):
 @_train_options
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots (faster).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--resume", is_flag=True,
+              help="Continue the run that Ctrl-C, SIGTERM or a crash interrupted in --out "
+                   "(with the same settings).")
+@click.option("--checkpoint-every", type=click.IntRange(1), metavar="N",
+              help="Write the checkpoint every N batches as well (it is written after every "
+                   "epoch).")
 @_debug_option
-def train(config_path, no_plots, quiet, **options):
-    """Train a network; write model, history, metrics, plots and report.html."""
-    from ..runs import load_toml, resolve_config, train_run
+@click.pass_context
+def train(ctx, config_path, no_plots, quiet, resume, checkpoint_every, **options):
+    """Train a network; write model, history, metrics, plots and report.html.
+
+    The run is written beside --out and moved into place once complete, so
+    a previous run there stays whole until then. Ctrl-C or SIGTERM stop
+    after the current batch with a checkpoint; --resume continues, to the
+    same final model as a run never interrupted.
+    """
+    import shlex
+
+    from ..runs import load_toml, resolve_config
+    from ..runs.launch import RunInterruptedError, launch_run
     from .progress import ProgressBar
 
     file_values = load_toml(config_path) if config_path else {}
@@ -203,14 +228,21 @@ def train(config_path, no_plots, quiet, **options):
     def progress(data):
         return [] if quiet else [ProgressBar(len(data.x_train), config["epochs"])]
 
-    train_run(config, callbacks=progress, plots=not no_plots,
-              log=None if quiet else click.echo)
+    try:
+        launch_run(config, resume=resume, checkpoint_every=checkpoint_every,
+                   callbacks=progress, plots=not no_plots, log=None if quiet else click.echo)
+    except RunInterruptedError as stop:
+        args = list((ctx.obj or {}).get("argv") or ["train", "..."])
+        command = shlex.join(["nnzero", *args, *([] if resume else ["--resume"])])
+        click.echo(f"nnzero: {stop}\nTo continue: {command}", err=True)
+        return 130
     return 0
 
 
 # -- evaluate and predict --------------------------------------------------------------
 
-_DATA_KEYS = ("dataset", "csv", "target", "data_dir", "samples", "seed", "test_split")
+_DATA_KEYS = ("dataset", "csv", "target", "encoding", "delimiter", "data_dir", "samples",
+              "seed", "test_split", "loss")
 
 
 @cli.command()
@@ -240,7 +272,7 @@ def evaluate(model_path, as_json, **options):
     defaults = {k: saved[k] for k in _DATA_KEYS if k in saved}
     if options["dataset"] is not None or options["csv"] is not None:
         defaults = {k: v for k, v in defaults.items()
-                    if k not in ("dataset", "csv", "target")}
+                    if k not in ("dataset", "csv", "target", "encoding", "delimiter")}
     model = load_model(model_path)
     if not model.compiled:
         raise NotCompiledError(f"{model_path} was saved without a loss; it cannot be "
@@ -248,8 +280,13 @@ def evaluate(model_path, as_json, **options):
     config = resolve_config(defaults, dict(options, validation_split=0.0,
                                            dtype=model.dtype.name), source=str(beside))
     data = load_run_data(config)
-    y = encode_targets(data.y_test, model.loss, model.output_shape[0])
-    scores = model.evaluate(data.x_test, y)
+    if data.extra.get("regression"):
+        from ..runs.outputs import regression_results
+
+        scores = regression_results(model, data)[0]
+    else:
+        y = encode_targets(data.y_test, model.loss, model.output_shape[0])
+        scores = model.evaluate(data.x_test, y)
     if as_json:
         click.echo(json.dumps({"dataset": data.name, "samples": len(data.x_test), **scores}))
     else:
@@ -260,25 +297,54 @@ def evaluate(model_path, as_json, **options):
 
 @cli.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False))
-@click.argument("images", metavar="IMAGE...", nargs=-1, required=True,
+@click.argument("images", metavar="IMAGE... | ROWS.csv", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False))
 @click.option("--top", type=click.IntRange(1), default=3, show_default=True,
               help="How many classes to show per image.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write a table's predictions to this CSV file (default: print them).")
+@click.option("--encoding", help="Text encoding of the CSV file (default: the run's, or utf-8).")
+@click.option("--delimiter", help="Field separator of the CSV file (default: the run's, or "
+                                  "told from the header line).")
 @_debug_option
-def predict(model_path, images, top):
-    """Classify IMAGE files (PNG, JPEG..., any size or colour) with a saved MODEL.
+def predict(model_path, images, top, out_path, encoding, delimiter):
+    """Classify IMAGE files (PNG, JPEG..., any size or colour), or predict
+    the rows of a CSV table, with a saved MODEL.
 
     Each image is made to look like an MNIST digit: grayscale, a white
     background inverted, cropped to the ink, scaled into a 20x20 box and
-    centred in 28x28 (or the model's own square size).
+    centred in 28x28 (or the model's own square size). An image that cannot
+    be used is named on standard error, the others are predicted, and the
+    exit status is 1.
+
+    A table's columns are taken by the names of the features the model was
+    trained on (from the run's metrics.json); the output has each row's
+    number in the file (1 = the first row after the header), the predicted
+    label and every class's probability, or the predicted value.
     """
     import numpy as np
 
-    from ..errors import InvalidArgumentError
+    from ..errors import InvalidArgumentError, NNZeroError
     from ..model import load_model
     from .images import image_to_input, open_image
+    from .tables import is_table, predict_csv
 
     model = load_model(model_path, compile=True)
+    if any(is_table(path) for path in images):
+        if len(images) != 1:
+            raise InvalidArgumentError("predict reads one CSV table at a time (and no images "
+                                       f"with it). Received: {', '.join(images)}")
+        table = predict_csv(model, model_path, images[0], encoding=encoding,
+                            delimiter=delimiter)
+        if out_path is None:
+            click.echo(table.to_csv(), nl=False)
+        else:
+            table.write(out_path)
+            click.echo(f"Wrote {len(table.rows)} predictions to {out_path}")
+        return 0
+    if out_path is not None or encoding is not None or delimiter is not None:
+        raise InvalidArgumentError("--out, --encoding and --delimiter apply to a CSV table, "
+                                   "not to images.")
     width = model.input_shape[0] if len(model.input_shape) == 1 else None
     side = int(round(width ** 0.5)) if width else 0
     if not width or side * side != width:
@@ -286,15 +352,28 @@ def predict(model_path, images, top):
             f"{model_path} takes inputs of shape {model.input_shape}, not square images; "
             "predict reads images for models trained on mnist, fashion-mnist or digits.")
     names = _class_names(Path(model_path))
-    x = np.stack([image_to_input(open_image(path), side=side) for path in images])
-    probabilities = model.predict_proba(x.astype(model.dtype))
-    if probabilities.shape[1] == 1:
-        probabilities = np.hstack([1.0 - probabilities, probabilities])
-    for path, row in zip(images, probabilities, strict=True):
-        best = np.argsort(row)[::-1][:top]
-        shown = "  ".join(f"{_name(names, i)} ({row[i]:.1%})" for i in best)
-        click.echo(f"{path}: {shown}")
-    return 0
+    inputs, usable, first_error = [], [], None
+    for path in images:
+        try:
+            inputs.append(image_to_input(open_image(path), side=side))
+            usable.append(path)
+        except NNZeroError as err:  # one bad file must not cost the others' predictions
+            named = err if path in str(err) else type(err)(f"{path}: {err}")
+            if len(images) == 1:
+                raise named from None
+            first_error = first_error or named
+            click.echo(f"nnzero: error: {named}", err=True)
+    if inputs:
+        probabilities = model.predict_proba(np.stack(inputs).astype(model.dtype))
+        if probabilities.shape[1] == 1:
+            probabilities = np.hstack([1.0 - probabilities, probabilities])
+        for path, row in zip(usable, probabilities, strict=True):
+            best = np.argsort(row)[::-1][:top]
+            shown = "  ".join(f"{_name(names, i)} ({row[i]:.1%})" for i in best)
+            click.echo(f"{path}: {shown}")
+    if not usable:  # nothing to predict: the file's own problem is the usage error
+        raise first_error
+    return 0 if len(usable) == len(images) else 1
 
 
 def _class_names(model_path: Path):
@@ -348,7 +427,12 @@ def report(run_dir, output):
 @_debug_option
 def datasets(data_dir, no_verify):
     """List the datasets, where each was found, and verify their checksums."""
+    from ..errors import InvalidArgumentError
     from .catalog import dataset_rows, format_rows
+
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise InvalidArgumentError(f"--data-dir {data_dir!r} is not a directory (it does not "
+                                   "exist, or is a file).")
 
     rows = dataset_rows(data_dir, verify=not no_verify)
     click.echo(format_rows(rows))

@@ -34,6 +34,7 @@ from .._validation import (
     check_string,
 )
 from ..errors import InvalidArgumentError, InvalidTypeError
+from .checks import check_activations, check_csv_format
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,6 +49,7 @@ __all__ = [
     "IMAGE_DATASETS",
     "MOMENTUM_OPTIMIZERS",
     "SCHEDULES",
+    "REGRESSION_DATASETS",
     "TOY_DATASETS",
     "ConfigError",
     "load_toml",
@@ -59,7 +61,9 @@ __all__ = [
 IMAGE_DATASETS = {"mnist": 28, "fashion-mnist": 28, "digits": 8}
 #: Synthetic sets generated from ``seed`` (two features, three for tutorial_001).
 TOY_DATASETS = ("moons", "circles", "blobs", "xor", "spirals", "tutorial_001")
-DATASETS = (*IMAGE_DATASETS, *TOY_DATASETS)
+#: Synthetic regression sets (a numeric target; loss = "mse").
+REGRESSION_DATASETS = ("sine", "friedman")
+DATASETS = (*IMAGE_DATASETS, *TOY_DATASETS, *REGRESSION_DATASETS)
 #: The data set of a run that names neither ``dataset`` nor ``csv``.
 DEFAULT_DATASET = "mnist"
 
@@ -67,7 +71,9 @@ DEFAULT_DATASET = "mnist"
 DEFAULTS = {
     "dataset": None,  # DEFAULT_DATASET unless csv is given
     "csv": None,
-    "target": None,
+    "target": None,  # a column name, or its index (0 the first, -1 the last)
+    "encoding": None,  # of the CSV file (default utf-8)
+    "delimiter": None,  # of the CSV file (default: sniffed from the header)
     "data_dir": None,
     "samples": 1000,  # size of a generated toy set
     "limit": None,
@@ -75,7 +81,7 @@ DEFAULTS = {
     "validation_split": 0.1,
     "split_seed": None,  # seed of the validation split (default: seed)
     "layers": [128, 64],
-    "activation": "relu",
+    "activation": "relu",  # or a list of one per hidden layer
     "kernel_initializer": "glorot_uniform",
     "output_activation": "auto",
     "loss": "sparse_categorical_crossentropy",
@@ -95,10 +101,17 @@ DEFAULTS = {
     "l2": 0.0,
     "max_norm": 0.0,  # cap on each unit's incoming weight norm (0: none)
     "label_smoothing": 0.0,
+    "class_weight": None,  # or "balanced": every class weighs alike in the loss
+    "early_stopping": 0,  # patience in epochs (0: off); the best weights are kept
     "seed": 0,
     "dtype": "float32",
     "out": None,  # runs/<dataset name>
 }
+
+#: Keys holding input paths, which a config file gives relative to itself.
+PATH_KEYS = ("csv", "data_dir")
+#: Largest seed: scikit-learn's generators (toy sets, digits) take 32 bits.
+MAX_SEED = 2**32 - 1
 
 #: Optimizers that take ``momentum``.
 MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
@@ -116,6 +129,8 @@ def load_toml(path) -> dict:
     """Read a run's settings from a TOML file (keys as in :data:`DEFAULTS`).
 
     Hyphens in keys are read as underscores, so ``learning-rate`` works too.
+    The input paths (``csv``, ``data_dir``) are relative to the file's own
+    directory, so the file works from wherever it is run.
 
     Example
     -------
@@ -138,7 +153,12 @@ def load_toml(path) -> dict:
         # TOMLDecodeError is a ValueError, as are integers of more digits than
         # Python converts; deeply nested arrays or tables exhaust the recursion.
         raise ConfigError(f"Config file {str(path)!r} is not valid TOML: {err}") from None
-    return {key.replace("-", "_"): value for key, value in table.items()}
+    values = {key.replace("-", "_"): value for key, value in table.items()}
+    for key in PATH_KEYS:
+        # A file's paths are relative to the file, wherever it is run from.
+        if isinstance(values.get(key), str) and not os.path.isabs(values[key]):
+            values[key] = os.path.normpath(os.path.join(path.parent, values[key]))
+    return values
 
 
 def resolve_config(file_values: dict | None = None, overrides: dict | None = None,
@@ -237,10 +257,12 @@ def _check(config: dict) -> dict:
 
 def _check_values(config: dict) -> dict:
     c = config
-    for key in ("csv", "target", "data_dir", "out"):
-        if c[key] is not None:
+    for key in ("csv", "target", "data_dir", "out", "encoding", "delimiter"):
+        if c[key] is not None and not (key == "target" and isinstance(c[key], int)
+                                       and not isinstance(c[key], bool)):
             value = c[key] if key == "target" else _fspath(c[key])
             c[key] = check_string(value, key)
+    check_csv_format(c)
     if c["csv"] is not None and c["dataset"] is not None:
         raise ConfigError(
             f"Give either dataset or csv, not both. Received: dataset={c['dataset']!r}, "
@@ -253,21 +275,36 @@ def _check_values(config: dict) -> dict:
                                                                             "dataset")
         c["dataset"] = check_choice(dataset.lower(), "dataset", DATASETS)
     c["layers"] = _layers(c["layers"])
-    for key in ("activation", "output_activation", "loss", "optimizer", "dtype", "schedule"):
+    c["activation"] = check_activations(c["activation"], len(c["layers"]))
+    for key in ("output_activation", "loss", "optimizer", "dtype", "schedule"):
         c[key] = check_string(c[key], key).lower()
     c["dtype"] = check_choice(c["dtype"], "dtype", DTYPES)
     c["schedule"] = check_choice(c["schedule"], "schedule", SCHEDULES)
     c["kernel_initializer"] = _kernel_initializers(c)
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
-                     ("warmup", 0), ("augment_shift", 0), ("split_seed", 0), ("limit", 2)):
+                     ("warmup", 0), ("augment_shift", 0), ("split_seed", 0), ("limit", 2),
+                     ("early_stopping", 0)):
         if c[key] is not None:  # split_seed and limit may be unset
             c[key] = check_int(_from_text(c[key], int), key, low=low)
+    for key in ("seed", "split_seed"):
+        if c[key] is not None and c[key] > MAX_SEED:
+            raise ConfigError(f"{key} must be at most {MAX_SEED} (2**32 - 1). "
+                              f"Received: {key}={c[key]}")
+    if c["class_weight"] is not None:
+        c["class_weight"] = check_choice(check_string(c["class_weight"], "class_weight").lower(),
+                                         "class_weight", ("balanced",))
+    if c["data_dir"] is not None and not Path(c["data_dir"]).is_dir():
+        raise ConfigError(f"data_dir {c['data_dir']!r} is not a directory (it does not exist, "
+                          "or is a file).")
     c["test_split"] = _fraction(c, "test_split", allow_zero=False)
     for key in ("validation_split", "dropout", "input_dropout", "label_smoothing"):
         c[key] = _fraction(c, key, allow_zero=True)
-    for key in ("max_norm", "l2", "momentum"):
+    for key in ("max_norm", "l2"):
         c[key] = check_number(_from_text(c[key], float), key, low=0.0)
+    # 1 or more never forgets a gradient: the steps grow without bound.
+    c["momentum"] = check_number(_from_text(c["momentum"], float), "momentum", low=0.0,
+                                 high=1.0, high_inclusive=False)
     if c["learning_rate"] is not None:
         c["learning_rate"] = check_positive(_from_text(c["learning_rate"], float),
                                             "learning_rate")
@@ -302,6 +339,12 @@ def _check_combinations(c) -> None:
     if c["label_smoothing"] and "categorical" not in c["loss"]:
         raise ConfigError("label_smoothing applies to the categorical cross-entropies only. "
                           f"Received: loss={c['loss']!r}")
+    if c["dataset"] in REGRESSION_DATASETS and c["loss"] not in ("mse", "mean_squared_error"):
+        raise ConfigError(f"dataset {c['dataset']!r} has a numeric target (a regression); it "
+                          f"needs loss = 'mse'. Received: loss={c['loss']!r}")
+    if c["early_stopping"] and not c["validation_split"]:
+        raise ConfigError("early_stopping watches the validation loss; it needs "
+                          "validation_split > 0.")
     if c["momentum"] and c["optimizer"] not in MOMENTUM_OPTIMIZERS:
         raise ConfigError(
             f"momentum applies to the {' and '.join(MOMENTUM_OPTIMIZERS)} optimizers only. "
@@ -312,8 +355,11 @@ def _check_combinations(c) -> None:
 def _check_names(c) -> None:
     """Unknown activation, loss, optimizer or initializer names fail now, not after
     loading data."""
-    lookups = [("activation", c["activation"], activations.get),
-               ("loss", c["loss"], losses.get), ("optimizer", c["optimizer"], optimizers.get)]
+    hidden = c["activation"]
+    lookups = [(f"activation[{i}]" if isinstance(hidden, list) else "activation", name,
+                activations.get) for i, name in enumerate(
+                    hidden if isinstance(hidden, list) else [hidden])]
+    lookups += [("loss", c["loss"], losses.get), ("optimizer", c["optimizer"], optimizers.get)]
     kernels = c["kernel_initializer"]
     if isinstance(kernels, list):
         lookups += [(f"kernel_initializer[{i}]", init, initializers.get)

@@ -42,6 +42,14 @@ from ..model import Sequential
 from ..report import PLOT_FILES, write_report
 from .config import to_toml
 from .data import RunData, encode_targets, load_run_data
+from .fitting import finish_fit, plan_fit
+from .memory import check_network_memory
+from .outputs import (
+    data_description,
+    prediction_rows,
+    regression_prediction_rows,
+    regression_results,
+)
 
 __all__ = ["PLOT_FILES", "RunResult", "build_model", "train_run", "write_plots"]
 
@@ -64,13 +72,16 @@ class RunResult:
     data: RunData
 
 
-def build_model(config: dict, n_classes: int, n_train: int | None = None):
-    """The compiled network a config describes, for ``n_classes`` classes.
+def build_model(config: dict, n_classes: int, n_train: int | None = None,
+                regression: bool = False):
+    """The compiled network a config describes, for ``n_classes`` classes
+    (with ``regression``, one linear output unit and no accuracy metric).
 
     Augmentation layers first when ``augment_shift`` > 0 (RandomTranslation)
     or ``augment_flip`` (RandomFlip); dropout on the inputs when
     ``input_dropout`` > 0; hidden Dense layers of
-    ``layers`` units with ``activation`` (each followed by Dropout when
+    ``layers`` units with ``activation`` (a name, or a list of one per
+    hidden layer; each followed by Dropout when
     ``dropout`` > 0, with an L2 kernel penalty when ``l2`` > 0 and a
     max-norm cap when ``max_norm`` > 0; with ``batch_norm`` each is a
     Dense without bias, a BatchNormalization and an Activation), then the
@@ -91,10 +102,13 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
     """
     loss = losses.get(config["loss"])
     binary = loss.registered_name == "binary_crossentropy"
-    n_outputs = 1 if binary and n_classes == 2 else n_classes
+    n_outputs = 1 if regression or (binary and n_classes == 2) else n_classes
     output_activation = config["output_activation"]
     if output_activation == "auto":
-        output_activation = "sigmoid" if binary else "softmax"
+        output_activation = "linear" if regression else "sigmoid" if binary else "softmax"
+    hidden = config["activation"]
+    if not isinstance(hidden, list):  # one for every hidden layer
+        hidden = [hidden] * len(config["layers"])
     if config.get("label_smoothing"):
         loss = type(loss)(label_smoothing=config["label_smoothing"])
     dense = {"kernel_regularizer": regularizers.L2(config["l2"]) if config["l2"] else None}
@@ -110,14 +124,14 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         layers.append(layers_module.RandomFlip())
     if config.get("input_dropout"):
         layers.append(layers_module.Dropout(config["input_dropout"]))
-    for units, kernel in zip(config["layers"], kernels[:-1], strict=True):
+    for units, kernel, activation in zip(config["layers"], kernels[:-1], hidden, strict=True):
         if config.get("batch_norm"):
             layers += [layers_module.Dense(units, use_bias=False, kernel_initializer=kernel,
                                            **dense),
                        layers_module.BatchNormalization(),
-                       layers_module.Activation(config["activation"])]
+                       layers_module.Activation(activation)]
         else:
-            layers.append(layers_module.Dense(units, activation=config["activation"],
+            layers.append(layers_module.Dense(units, activation=activation,
                                               kernel_initializer=kernel, **dense))
         if config["dropout"]:
             layers.append(layers_module.Dropout(config["dropout"]))
@@ -133,7 +147,8 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None):
         optimizer["nesterov"] = True
     if config.get("schedule", "constant") == "cosine":
         optimizer["learning_rate"] = _cosine(config, optimizer, n_train)
-    model.compile(optimizer=optimizers.get(optimizer), loss=loss, metrics=["accuracy"])
+    model.compile(optimizer=optimizers.get(optimizer), loss=loss,
+                  metrics=[] if regression else ["accuracy"])
     return model
 
 
@@ -148,7 +163,8 @@ def _cosine(config, optimizer, n_train):
                                     warmup_steps=per_epoch * config["warmup"])
 
 
-def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> RunResult:
+def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print, out_dir=None,
+              checkpoint_dir=None, checkpoint_every=None) -> RunResult:
     """Load the data, build and fit the model, and write the run directory.
 
     ``callbacks`` is a list of callbacks for ``fit``, or a function that
@@ -158,6 +174,13 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     Failures while drawing a plot are logged and skipped, so that a trained
     model is never lost to a plotting problem.
 
+    The files go to ``out_dir`` (default ``config["out"]``; ``nnzero
+    train`` passes its staging directory, see :mod:`nnzero.runs.launch`).
+    With ``checkpoint_dir`` training keeps the library's checkpoint there
+    (every epoch, and every ``checkpoint_every`` batches) and resumes from
+    one found there; after Ctrl-C the result comes back with
+    ``history.interrupted`` set, and nothing else is written.
+
     Example
     -------
     >>> from nnzero.runs import resolve_config, train_run
@@ -165,13 +188,17 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
     """
     say = log or (lambda _line: None)
     data = load_run_data(config)
-    model = build_model(config, data.n_classes, len(data.x_train))
+    regression = data.extra.get("regression", False)
+    check_network_memory(config, data.n_features, max(1, data.n_classes))
+    model = build_model(config, data.n_classes, len(data.x_train), regression=regression)
     n_outputs = model.output_width((data.n_features,))
     encode = lambda y: encode_targets(y, model.loss, n_outputs)  # noqa: E731
-    validation = None if data.x_val is None else (data.x_val, encode(data.y_val))
+    plan = plan_fit(config, data, encode, regression=regression,
+                    scale_features=data.extra.get("scale_features", False))
     say(f"{data.name}: {len(data.x_train)} training, "
         f"{0 if data.x_val is None else len(data.x_val)} validation and {len(data.x_test)} "
-        f"test samples of {data.n_features} features, {data.n_classes} classes")
+        f"test samples of {data.n_features} features, "
+        + ("a numeric target" if regression else f"{data.n_classes} classes"))
     layer_sizes = "-".join(map(str, [data.n_features, *config["layers"], n_outputs]))
     say(f"Network {layer_sizes}, {config['optimizer']}, {config['epochs']} epochs, "
         f"batch {config['batch_size']}")
@@ -181,42 +208,56 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print) -> R
         # A diverging run overflows; fit stops it, and the reason is logged
         # below and kept in metrics.json rather than warned about.
         warnings.simplefilter("ignore", NonFiniteLossWarning)
-        history = model.fit(data.x_train, encode(data.y_train), epochs=config["epochs"],
-                            batch_size=config["batch_size"], validation_data=validation,
-                            callbacks=list(callbacks(data) if callable(callbacks)
-                                           else callbacks),
-                            verbose=0)
+        history = model.fit(plan.x, plan.y, epochs=config["epochs"],
+                            batch_size=config["batch_size"], validation_data=plan.validation,
+                            callbacks=[*plan.callbacks, *(callbacks(data) if callable(callbacks)
+                                                          else callbacks)],
+                            verbose=0, checkpoint_dir=checkpoint_dir,
+                            checkpoint_every=checkpoint_every, **plan.kwargs)
     train_seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
+    out = Path(out_dir if out_dir is not None else config["out"])
+    if history.interrupted:
+        return RunResult(out, model, history, {}, data)
+    finish_fit(model, plan)  # the saved model takes raw rows, answers in the target's units
     # After a diverged run the weights may overflow; the nan loss says so.
     with np.errstate(over="ignore", invalid="ignore"):
-        scores = model.evaluate(data.x_test, encode(data.y_test))
-        probabilities = model.predict_proba(data.x_test)
-        predicted = model.predict_classes(data.x_test)
+        if regression:
+            scores, predicted = regression_results(model, data)
+        else:
+            scores = model.evaluate(data.x_test, encode(data.y_test))
+            probabilities = model.predict_proba(data.x_test)
+            predicted = model.predict_classes(data.x_test)
 
-    out = Path(config["out"])
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / "model.nnz")
     # The rate to start from (a schedule's initial one), so config.toml runs it again.
     rate = model.optimizer.learning_rate
     resolved = dict(config, learning_rate=float(getattr(rate, "initial_learning_rate", rate)))
     metrics = _metrics(model, history, scores, train_seconds, resolved, data)
+    metrics.update(data_description(data))
     # CPU time of every thread: unlike the wall time, it barely grows when other
     # programs share the machine, so runs on a busy machine stay comparable.
     metrics["train_cpu_seconds"] = round(cpu_seconds, 4)
     _write_json(out / "metrics.json", metrics)
     _write_json(out / "history.json", history.history)
     _write_history_csv(out / "history.csv", history.history)
-    _write_predictions(out / "predictions.csv", data, predicted, probabilities)
+    _write_csv(out / "predictions.csv", regression_prediction_rows(data, predicted) if regression
+               else prediction_rows(data, predicted, probabilities))
     atomic_write_bytes(out / "config.toml", to_toml(resolved).encode())
+    for name in PLOT_FILES:  # a plot an earlier run left here is not this run's
+        (out / name).unlink(missing_ok=True)
     if plots:
         for problem in write_plots(out, model, history, data, predicted):
             say(f"Skipped a plot: {problem}")
     write_report(out)
     if history.stopped_reason:
         say(f"Stopped early: {history.stopped_reason}")
-    say(f"Test accuracy {scores['accuracy']:.4f} (loss {scores['loss']:.4f}) after "
-        f"{metrics['epochs']} epochs in {train_seconds:.2f} s; wrote {out}")
+    figures = (f"R² {scores['r2']:.4f}, RMSE {scores['rmse']:.4g}" if regression
+               else f"accuracy {scores['accuracy']:.4f}")
+    # The run's own directory, where a staged run is about to be moved.
+    say(f"Test {figures} (loss {scores['loss']:.4f}) after "
+        f"{metrics['epochs']} epochs in {train_seconds:.2f} s; wrote {config['out']}")
     return RunResult(out, model, history, metrics, data)
 
 
@@ -240,15 +281,20 @@ def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
     jobs = {}
     if history.epoch:  # a run that diverged in its first epoch has no curves
         jobs["history.png"] = lambda: plot.history(history)
-    jobs["confusion_matrix.png"] = lambda: plot.confusion_matrix(
-        data.y_test, predicted, class_names=data.class_names)
+    if data.extra.get("regression"):
+        from .regression import predicted_vs_true
+
+        jobs["predicted_vs_true.png"] = lambda: predicted_vs_true(data.y_test, predicted)
+    else:
+        jobs["confusion_matrix.png"] = lambda: plot.confusion_matrix(
+            data.y_test, predicted, class_names=data.class_names)
     if data.image_shape is not None:
         jobs["misclassified.png"] = lambda: plot.misclassified(
             data.x_test, data.y_test, predicted, image_shape=data.image_shape,
             class_names=data.class_names)
         jobs["first_layer_weights.png"] = lambda: plot.first_layer_weights(
             model, image_shape=data.image_shape)
-    if data.n_features == 2:
+    if data.n_features == 2 and not data.extra.get("regression"):
         jobs["decision_boundary.png"] = lambda: plot.decision_boundary(
             model, data.x_test, data.y_test, class_names=data.class_names)
     problems = []
@@ -273,9 +319,11 @@ def _close_all():
 def _metrics(model, history, scores, train_seconds, config, data) -> dict:
     logs = history.history
     last = {key: values[-1] for key, values in logs.items() if values}
+    regression = {f"test_{k}": float(scores[k]) for k in ("r2", "rmse", "mae") if k in scores}
     return {
-        "test_accuracy": float(scores["accuracy"]),
+        "test_accuracy": float(scores["accuracy"]) if "accuracy" in scores else None,
         "test_loss": float(scores["loss"]),
+        **regression,
         "train_accuracy": last.get("accuracy"),
         "train_loss": last.get("loss"),
         "val_accuracy": last.get("val_accuracy"),
@@ -328,17 +376,6 @@ def _write_history_csv(path, logs):
     rows = [["epoch", *keys]]
     for i in range(max((len(v) for v in logs.values()), default=0)):
         rows.append([i + 1, *(logs[k][i] if i < len(logs[k]) else "" for k in keys)])
-    _write_csv(path, rows)
-
-
-def _write_predictions(path, data, predicted, probabilities):
-    if probabilities.shape[1] == 1:
-        confidence = np.where(predicted == 1, probabilities[:, 0], 1.0 - probabilities[:, 0])
-    else:
-        confidence = probabilities[np.arange(len(predicted)), predicted]
-    rows = [["index", "true", "predicted", "confidence"]]
-    rows += [[i, int(t), int(p), f"{c:.6f}"]
-             for i, (t, p, c) in enumerate(zip(data.y_test, predicted, confidence, strict=True))]
     _write_csv(path, rows)
 
 
