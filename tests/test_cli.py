@@ -260,6 +260,7 @@ def test_unreadable_or_blank_image_is_a_usage_error(digits_run, tmp_path):
 def test_dataset_not_found_is_a_usage_error(tmp_path):
     if Path("/usr/share/datasets/mnist").is_dir():
         pytest.skip("this machine has MNIST installed system-wide")
+    (tmp_path / "nothing").mkdir()  # an empty directory: looked in, nothing found
     result = nnzero("train", "--dataset", "mnist", "--data-dir", tmp_path / "nothing",
                     env={"NNZERO_DATA": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)})
     assert result.returncode == 2

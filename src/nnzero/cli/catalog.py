@@ -74,6 +74,13 @@ def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
             continue
         label, directory = found
         status = _verify(spec, directory) if verify else "not verified"
+        other = _other_set(name, directory, SPECS) if status.startswith("FAILED") else None
+        if other is not None:
+            # MNIST and Fashion-MNIST share file names: one set's directory is
+            # not the other's damaged copy.
+            rows.append(DatasetRow(name, kind, "not found",
+                                   f"{directory} ({label}) holds {other}'s files"))
+            continue
         rows.append(DatasetRow(name, kind, f"{directory} ({label})", status,
                                ok=not status.startswith("FAILED")))
     rows.append(DatasetRow("digits", "8x8 images, 10 classes", "bundled with scikit-learn",
@@ -102,6 +109,14 @@ def format_rows(rows) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(line[:3], widths, strict=True)) + "  " + line[3]
         for line in table
     )
+
+
+def _other_set(name, directory, specs):
+    """The name of another set whose files ``directory`` holds, if any."""
+    for other, spec in specs.items():
+        if other != name and not _verify(spec, directory).startswith("FAILED"):
+            return other
+    return None
 
 
 def _verify(spec, directory) -> str:

@@ -113,7 +113,7 @@ def image_to_input(image, side: int = 28, box: int | None = None) -> np.ndarray:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
-    gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    gray = _gray(image)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if np.median(border) > 0.5:
         gray = 1.0 - gray  # dark ink on a light background, as people draw
@@ -133,6 +133,25 @@ def image_to_input(image, side: int = 28, box: int | None = None) -> np.ndarray:
         new_size, Image.Resampling.LANCZOS)
     small = np.asarray(small, dtype=np.float32) / 255.0
     return _centre(small, side).reshape(-1)
+
+
+def _gray(image) -> np.ndarray:
+    """The image as gray levels in [0, 1]. 8-bit images are scaled from
+    0-255; float ("F") and 32-bit ("I") images keep values already in [0, 1]
+    and are scaled by their own range otherwise, rather than clipped to
+    0-255 as Pillow's own conversion to "L" would (a float image in [0, 1]
+    then looks blank)."""
+    if image.mode not in ("F", "I", "I;16", "I;16B", "I;16L"):
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    values = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ImageError("The image holds values that are not finite numbers.")
+    low, high = float(values.min()), float(values.max())
+    if low >= 0.0 and high <= 1.0:
+        return values.astype(np.float32)
+    if low >= 0.0 and high <= 255.0 and image.mode in ("F", "I"):
+        return (values / 255.0).astype(np.float32)
+    return ((values - low) / (high - low or 1.0)).astype(np.float32)
 
 
 def _centre(ink: np.ndarray, side: int) -> np.ndarray:
