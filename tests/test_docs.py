@@ -83,3 +83,19 @@ def test_results_links_to_example_configs_lead_to_pages():
 
     rewritten = hook.on_page_markdown("[a](../examples/tutorial_000.toml)", Page, {}, None)
     assert rewritten == "[a](examples/tutorial_000.md)"
+
+
+def test_site_renders_the_executed_copies_as_notebooks():
+    # The hook points each tutorial page at build/notebooks/NAME.ipynb; the
+    # notebook plugin must still claim it by its path, or the page shows the
+    # raw JSON.
+    yaml = pytest.importorskip("yaml")
+    from pathlib import PurePath
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugins = {k: v for p in config["plugins"] if isinstance(p, dict) for k, v in p.items()}
+    patterns = plugins["mkdocs-jupyter"]["include"]
+    hook = _hook()
+    for path in NOTEBOOKS:
+        for candidate in (path, hook.EXECUTED / path.name):
+            assert any(PurePath(candidate).match(p) for p in patterns), candidate
