@@ -9,6 +9,8 @@ import nnzero as nz
 from nnzero.layers import Dense, Dropout
 
 N_FEATURES, N_CLASSES = 4, 3
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+XOR_Y = np.array([0, 1, 1, 0])
 
 
 def blobs(n=60, seed=0, dtype=np.float64):

@@ -1,21 +1,18 @@
 """Real learning on small problems, each with a fixed seed and an epoch count
 measured to be several times what it needs: XOR, two moons, scikit-learn's
-digits, the perceptron on separable data, and the statistics of dropout."""
+digits, and a network with dropout. The perceptron's learning is in
+test_perceptron.py, the statistics of dropout in test_layers.py."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from sklearn.datasets import load_digits, make_blobs, make_moons
+from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
 import nnzero as nz
 from nnzero.layers import Dense, Dropout
-
-XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
-XOR_Y = np.array([0, 1, 1, 0])
-
+from small_models import XOR_X, XOR_Y
 
 # -- XOR -----------------------------------------------------------------------------
 
@@ -150,115 +147,8 @@ def test_digits_one_hot_from_logits_matches_sparse():
     np.testing.assert_allclose(sparse.predict(x), logits.predict_proba(x), atol=1e-9)
 
 
-# -- perceptron ----------------------------------------------------------------------
-
-
-def separable(n=300, features=5, margin=0.1, seed=0):
-    """Points on both sides of a random hyperplane, none closer than ``margin``."""
-    rng = np.random.default_rng(seed)
-    w, b = rng.normal(size=features), 0.2
-    x = rng.uniform(-1, 1, size=(10 * n, features))
-    distance = (x @ w + b) / np.linalg.norm(w)
-    keep = np.abs(distance) > margin
-    return x[keep][:n], (distance[keep][:n] > 0).astype(int)
-
-
-def test_perceptron_separates_a_separable_set():
-    x, y = separable()
-    perceptron = nz.Perceptron(max_epochs=200, seed=0).fit(x, y)
-    assert perceptron.errors_[-1] == 0
-    assert len(perceptron.errors_) < 200  # stopped because it converged
-    assert np.array_equal(perceptron.predict(x), y)
-    # Novikoff's bound: at most (R / margin)^2 updates in all.
-    radius = np.max(np.linalg.norm(np.hstack([x, np.ones((len(x), 1))]), axis=1))
-    assert sum(perceptron.errors_) <= (radius / 0.1) ** 2
-
-
-def test_perceptron_on_well_separated_blobs_with_any_labels():
-    x, y = make_blobs(200, centers=[[-2, -2], [2, 2]], cluster_std=0.8, random_state=0)
-    labels = np.where(y == 1, "yes", "no")
-    perceptron = nz.Perceptron(max_epochs=50, seed=3).fit(x, labels)
-    assert perceptron.errors_[-1] == 0
-    assert perceptron.predict(x).tolist() == labels.tolist()
-    assert perceptron.classes_.tolist() == ["no", "yes"]
-    signed = nz.Perceptron(max_epochs=50, shuffle=False).fit(x, 2 * y - 1)
-    assert np.array_equal(signed.predict(x), 2 * y - 1)
-
-
-def test_perceptron_learns_and_but_not_xor():
-    x = XOR_X.astype(float)
-    gate = nz.Perceptron(max_epochs=20).fit(x, [0, 0, 0, 1])
-    assert gate.predict(x).tolist() == [0, 0, 0, 1]
-    assert gate.errors_[-1] == 0
-    xor = nz.Perceptron(max_epochs=50).fit(x, XOR_Y)
-    assert len(xor.errors_) == 50 and min(xor.errors_) > 0
-    assert not np.array_equal(xor.predict(x), XOR_Y)
-
-
-def test_perceptron_is_deterministic_for_a_seed():
-    x, y = separable(seed=1)
-    a = nz.Perceptron(seed=5).fit(x, y)
-    b = nz.Perceptron(seed=5).fit(x, y)
-    assert a.errors_ == b.errors_
-    assert np.array_equal(a.weights_, b.weights_) and a.bias_ == b.bias_
-
 
 # -- dropout -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("rate", [0.2, 0.5, 0.8])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dropout_statistics_while_training(rate, dtype):
-    layer = Dropout(rate)
-    layer.build((500,), np.random.default_rng(0), dtype)
-    x = np.ones((400, 500), dtype=dtype)
-    out = layer.forward(x, training=True)
-    assert out.dtype == dtype
-    zeroed = out == 0
-    # 200,000 draws: the zeroed fraction's standard deviation is about 0.001.
-    assert abs(zeroed.mean() - rate) < 0.01
-    # Survivors are scaled by exactly 1 / (1 - rate), so the mean is kept.
-    np.testing.assert_allclose(out[~zeroed], 1.0 / (1.0 - rate), rtol=1e-6)
-    assert abs(out.mean() - 1.0) < 0.03
-    # Units are dropped independently: no row or column is all kept or all dropped.
-    assert 0 < zeroed.mean(axis=0).min() and zeroed.mean(axis=0).max() < 1
-    # The backward pass uses the same mask.
-    grad = layer.backward(np.ones_like(x))
-    assert np.array_equal(grad, out)
-
-
-def test_dropout_masks_differ_between_calls():
-    layer = Dropout(0.5)
-    layer.build((100,), np.random.default_rng(0), np.float64)
-    x = np.ones((10, 100))
-    assert not np.array_equal(layer.forward(x, training=True), layer.forward(x, training=True))
-
-
-@pytest.mark.parametrize("rate", [0.0, 0.5])
-def test_dropout_is_identity_at_inference(rate):
-    layer = Dropout(rate)
-    layer.build((7,), np.random.default_rng(0), np.float32)
-    x = np.random.default_rng(1).normal(size=(5, 7)).astype(np.float32)
-    assert np.array_equal(layer.forward(x, training=False), x)
-    assert np.array_equal(layer.backward(x), x)
-    if rate == 0.0:
-        assert np.array_equal(layer.forward(x, training=True), x)
-
-
-def test_dropout_in_a_model_is_identity_at_prediction():
-    x, y = make_moons(200, noise=0.2, random_state=0)
-    with_dropout = nz.Sequential(
-        [Dense(32, activation="relu"), Dropout(0.5), Dense(2, activation="softmax")], seed=0
-    )
-    with_dropout.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    with_dropout.fit(x, y, epochs=5, verbose=0)
-    first = with_dropout.predict(x)
-    assert np.array_equal(first, with_dropout.predict(x))
-    assert with_dropout.evaluate(x, y) == with_dropout.evaluate(x, y)
-    without = nz.Sequential([Dense(32, activation="relu"), Dense(2, activation="softmax")])
-    without.build((2,))
-    without.set_weights(with_dropout.get_weights())
-    assert np.array_equal(first, without.predict(x))
 
 
 def test_dropout_still_learns():
