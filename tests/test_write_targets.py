@@ -124,3 +124,51 @@ def test_prediction_table_write_keeps_a_symlink(tmp_path):
     PredictionTable(["row"], [[1]]).write(tmp_path / "preds.csv")
     assert os.path.islink(tmp_path / "preds.csv")
     assert (tmp_path / "real.csv").read_text() == "row\n1\n"
+
+
+def test_plot_and_report_writes_keep_symlinks(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from nnzero import plot
+    from nnzero.report import write_report
+
+    (tmp_path / "store").mkdir()
+    os.symlink(tmp_path / "store" / "curve.png", tmp_path / "curve.png")
+    figure, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    plot.save(figure, tmp_path / "curve.png")
+    assert os.path.islink(tmp_path / "curve.png")
+    assert (tmp_path / "store" / "curve.png").read_bytes().startswith(b"\x89PNG")
+    (tmp_path / "metrics.json").write_text('{"dataset": "toy"}')
+    os.symlink(tmp_path / "store" / "page.html", tmp_path / "report.html")
+    write_report(tmp_path)
+    assert os.path.islink(tmp_path / "report.html")
+    assert "<!DOCTYPE html>" in (tmp_path / "store" / "page.html").read_text()
+
+
+def test_plot_onto_a_fifo_is_refused(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from nnzero import plot
+
+    os.mkfifo(tmp_path / "curve.png")
+    figure, _ = plt.subplots()
+    with pytest.raises(nz.NNZeroError, match="FIFO"):
+        plot.save(figure, tmp_path / "curve.png")
+    plt.close("all")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "curve.png").st_mode)
+
+
+def test_onnx_export_keeps_a_symlink_and_refuses_dev_null(tmp_path):
+    pytest.importorskip("onnx")
+    from nnzero.onnx import to_onnx
+
+    model = _model()
+    (tmp_path / "store").mkdir()
+    os.symlink(tmp_path / "store" / "m.onnx", tmp_path / "m.onnx")
+    to_onnx(model, tmp_path / "m.onnx")
+    assert os.path.islink(tmp_path / "m.onnx")
+    assert (tmp_path / "store" / "m.onnx").stat().st_size > 0
+    with pytest.raises(nz.NNZeroError, match="character device"):
+        to_onnx(model, "/dev/null")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)

@@ -93,6 +93,8 @@ def launch_run(config: dict, *, resume: bool = False, checkpoint_every: int | No
         except BaseException:
             stage.release()
             raise
+        if log is not None:
+            log(f"Resuming the interrupted run from {stage.path / CHECKPOINT_FILE}")
     else:
         stage.begin()
         save_settings(stage.path, config)
