@@ -1,5 +1,5 @@
-"""Small data sets and models shared by the tests of the model, training,
-saving, callbacks and schedules."""
+"""Small data sets, models and layers shared by the tests of the model,
+training, saving, callbacks, schedules, the training step and its fast paths."""
 
 from __future__ import annotations
 
@@ -49,3 +49,18 @@ def assert_weights_equal(a, b):
 
 def weights_differ(a, b):
     return any(not np.array_equal(u, v) for u, v in zip(a, b, strict=True))
+
+
+def dense_layer(units, n_in, dtype, activation="tanh", seed=0):
+    layer = Dense(units, activation=activation)
+    layer.build((n_in,), np.random.default_rng(seed), dtype)
+    layer.params[1][...] = np.random.default_rng(seed + 1).normal(size=units)
+    return layer
+
+
+def extreme_values(dtype):
+    big = np.finfo(dtype).max
+    z = np.array([-big, -1e4, -100.0, -30.0, -1.0, -1e-8, -0.0, 0.0, 1e-8, 1.0, 30.0, 100.0,
+                  1e4, big, np.inf, -np.inf, np.nan], dtype=dtype)
+    rng = np.random.default_rng(0)
+    return np.concatenate([z, rng.normal(scale=20, size=500).astype(dtype)]).reshape(-1, 1)

@@ -15,15 +15,9 @@ import pytest
 
 import nnzero as nz
 from nnzero.layers import Dense
+from small_models import dense_layer, extreme_values
 
 DTYPES = [np.float32, np.float64]
-
-
-def _dense(units, n_in, dtype, activation="tanh", seed=0):
-    layer = Dense(units, activation=activation)
-    layer.build((n_in,), np.random.default_rng(seed), dtype)
-    layer.params[1][...] = np.random.default_rng(seed + 1).normal(size=units)
-    return layer
 
 
 # -- batch of one -------------------------------------------------------------------------
@@ -32,7 +26,7 @@ def _dense(units, n_in, dtype, activation="tanh", seed=0):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_batch_of_one_weight_gradient_is_the_gemm_result(dtype):
     rng = np.random.default_rng(0)
-    layer = _dense(7, 5, dtype)
+    layer = dense_layer(7, 5, dtype)
     x = rng.normal(size=(1, 5)).astype(dtype)
     layer.forward(x, training=True)
     grad = rng.normal(size=(1, 7)).astype(dtype)
@@ -398,17 +392,9 @@ def test_the_batch_buffer_is_reused_across_epochs_and_fit_calls():
 # -- activations written for speed -----------------------------------------------------------
 
 
-def _extreme(dtype):
-    big = np.finfo(dtype).max
-    z = np.array([-big, -1e4, -100.0, -30.0, -1.0, -1e-8, -0.0, 0.0, 1e-8, 1.0, 30.0, 100.0,
-                  1e4, big, np.inf, -np.inf, np.nan], dtype=dtype)
-    rng = np.random.default_rng(0)
-    return np.concatenate([z, rng.normal(scale=20, size=500).astype(dtype)]).reshape(-1, 1)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_without_where_is_the_two_branch_formula_bit_for_bit(dtype):
-    z = _extreme(dtype)
+    z = extreme_values(dtype)
     with np.errstate(all="ignore"):
         e = np.exp(-np.abs(z))
         expected = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(dtype)
@@ -420,7 +406,7 @@ def test_sigmoid_without_where_is_the_two_branch_formula_bit_for_bit(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_relu_backward_as_a_masked_product_equals_where(dtype):
-    z = _extreme(dtype)[np.isfinite(_extreme(dtype))].reshape(-1, 1)
+    z = extreme_values(dtype)[np.isfinite(extreme_values(dtype))].reshape(-1, 1)
     grad = np.random.default_rng(1).normal(size=z.shape).astype(dtype)
     got = nz.activations.get("relu").backward(grad, z, np.maximum(z, 0))
     assert got.dtype == dtype

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import nnzero as nz
+from finite_differences import numeric_gradient, rel_error, softmax
 from nnzero.errors import InvalidArgumentError
 from nnzero.losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 from nnzero.model.step import compute_gradients
-from test_gradcheck import numeric_gradient, rel_error, softmax
 
 TOL = 1e-6
 EPS = (0.0, 0.1, 0.35)

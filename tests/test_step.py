@@ -11,7 +11,7 @@ import pytest
 import nnzero as nz
 from nnzero.layers import Dense
 from nnzero.model import step, training
-from test_fast_paths import _dense, _extreme
+from small_models import dense_layer, extreme_values
 
 DTYPES = [np.float32, np.float64]
 
@@ -129,7 +129,7 @@ def test_batch_of_one_kernel_gradient_has_matmuls_zero_signs(dtype):
     """np.dot's outer product equals np.matmul's k=1 product bit for bit,
     including +0 where 0 * negative would give -0.0 element-wise."""
     rng = np.random.default_rng(3)
-    layer = _dense(9, 6, dtype, activation="linear")
+    layer = dense_layer(9, 6, dtype, activation="linear")
     x = rng.normal(size=(1, 6)).astype(dtype)
     x[0, :3] = [0.0, -0.0, 0.0]
     layer.forward(x, training=True)
@@ -144,7 +144,7 @@ def test_batch_of_one_kernel_gradient_has_matmuls_zero_signs(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_backward_is_grad_times_derivative_bit_for_bit(dtype):
     sigmoid = nz.activations.get("sigmoid")
-    z = _extreme(dtype).reshape(1, -1)
+    z = extreme_values(dtype).reshape(1, -1)
     grad = np.random.default_rng(2).normal(size=z.shape).astype(dtype)
     with np.errstate(all="ignore"):
         a = sigmoid.forward(z)
