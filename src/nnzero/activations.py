@@ -94,7 +94,15 @@ class ActivationFunction:
 
 @register("linear", "identity")
 class Linear(ActivationFunction):
-    """``a = z``."""
+    """``a = z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import Linear
+    >>> Linear().derivative(np.array([-2.0, 3.0]), None)
+    array([1., 1.])
+    """
 
     def forward(self, z):
         return z
@@ -108,7 +116,20 @@ class Linear(ActivationFunction):
 
 @register("sigmoid", "logistic")
 class Sigmoid(ActivationFunction):
-    """``a = 1 / (1 + exp(-z))``, computed without overflow for any ``z``."""
+    """``a = 1 / (1 + exp(-z))``, computed without overflow for any ``z``.
+
+    Its derivative is ``a * (1 - a)``, at most 1/4 (at ``z = 0``): each
+    sigmoid layer scales the gradient passed back by at most a quarter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import Sigmoid
+    >>> z = np.array([-30.0, 0.0, 30.0])
+    >>> a = Sigmoid().forward(z)
+    >>> a.round(6), Sigmoid().derivative(z, a).round(6)
+    (array([0. , 0.5, 1. ]), array([0.  , 0.25, 0.  ]))
+    """
 
     def forward(self, z):
         # With e = exp(-|z|) in (0, 1] nothing overflows: a = 1 / (1 + e) for
@@ -152,7 +173,16 @@ class Sigmoid(ActivationFunction):
 
 @register("tanh")
 class Tanh(ActivationFunction):
-    """Hyperbolic tangent."""
+    """Hyperbolic tangent, ``a = tanh(z)``, with derivative ``1 - a**2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import Tanh
+    >>> a = Tanh().forward(np.array([0.0, 1.0]))
+    >>> a.round(4), Tanh().derivative(None, a).round(4)
+    (array([0.    , 0.7616]), array([1.    , 0.42]))
+    """
 
     def forward(self, z):
         return np.tanh(z)
@@ -163,7 +193,16 @@ class Tanh(ActivationFunction):
 
 @register("relu")
 class ReLU(ActivationFunction):
-    """``a = max(z, 0)``; its derivative at 0 is taken as 0, as in PyTorch."""
+    """``a = max(z, 0)``; its derivative at 0 is taken as 0, as in PyTorch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import ReLU
+    >>> z = np.array([-2.0, 0.0, 3.0])
+    >>> ReLU().forward(z), ReLU().derivative(z, None)
+    (array([0., 0., 3.]), array([0., 0., 1.]))
+    """
 
     def forward(self, z):
         return np.maximum(z, 0)
@@ -179,7 +218,20 @@ class ReLU(ActivationFunction):
 
 @register("leaky_relu")
 class LeakyReLU(ActivationFunction):
-    """``a = z`` for ``z > 0`` else ``negative_slope * z`` (PyTorch's default slope 0.01)."""
+    """``a = z`` for ``z > 0`` else ``negative_slope * z`` (PyTorch's default slope 0.01).
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+        The slope for negative ``z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import LeakyReLU
+    >>> LeakyReLU(0.1).forward(np.array([-2.0, 3.0]))
+    array([-0.2,  3. ])
+    """
 
     def __init__(self, negative_slope: float = 0.01):
         self.negative_slope = check_number(negative_slope, "negative_slope", low=0.0)
@@ -196,7 +248,25 @@ class LeakyReLU(ActivationFunction):
 
 @register("elu")
 class ELU(ActivationFunction):
-    """``a = z`` for ``z > 0`` else ``alpha * (exp(z) - 1)``."""
+    """``a = z`` for ``z > 0`` else ``alpha * (exp(z) - 1)``.
+
+    Parameters
+    ----------
+    alpha : float, default 1
+        The value ``a`` tends to, as ``-alpha``, for very negative ``z``.
+
+    Notes
+    -----
+    Clevert, Unterthiner & Hochreiter, "Fast and Accurate Deep Network
+    Learning by Exponential Linear Units (ELUs)", ICLR 2016.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import ELU
+    >>> ELU().forward(np.array([-50.0, 2.0]))
+    array([-1.,  2.])
+    """
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = check_number(alpha, "alpha", low=0.0)
@@ -217,7 +287,20 @@ class ELU(ActivationFunction):
 @register("softmax")
 class Softmax(ActivationFunction):
     """Row-wise ``exp(z) / sum(exp(z))``, shifted by the row maximum so no
-    ``exp`` overflows."""
+    ``exp`` overflows.
+
+    Its ``backward`` applies the Jacobian ``diag(a) - a a^T`` of each row;
+    with a cross-entropy loss the model skips it and uses the fused gradient
+    ``p - y`` instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import Softmax
+    >>> Softmax().forward(np.array([[1000.0, 1000.0], [0.0, np.log(3.0)]]))
+    array([[0.5 , 0.5 ],
+           [0.25, 0.75]])
+    """
 
     def forward(self, z):
         e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -238,7 +321,15 @@ class Softmax(ActivationFunction):
 @register("step", "heaviside")
 class Step(ActivationFunction):
     """Rosenblatt's threshold: 1 where ``z >= 0``, else 0. It has no useful
-    gradient, so it is only for :class:`nnzero.Perceptron`."""
+    gradient, so it is only for :class:`nnzero.Perceptron`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.activations import Step
+    >>> Step().forward(np.array([-0.5, 0.0, 2.0]))
+    array([0., 1., 1.])
+    """
 
     differentiable = False
 
@@ -280,6 +371,26 @@ class _UserActivation(ActivationFunction):
 def get(identifier, argument: str = "activation") -> ActivationFunction:
     """Resolve a name, config dict, ``None`` (linear) or object to an activation.
 
+    Parameters
+    ----------
+    identifier : str, dict, None or object
+        A registered name (see :func:`names`), a config such as
+        ``{"name": "leaky_relu", "negative_slope": 0.2}``, ``None`` for the
+        identity, or any object with ``forward`` and ``derivative`` methods.
+    argument : str, default "activation"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    ActivationFunction
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown name (the closest valid one is suggested).
+
+    Examples
+    --------
     >>> get("tanh")
     Tanh()
     """
@@ -292,5 +403,15 @@ def get(identifier, argument: str = "activation") -> ActivationFunction:
 
 
 def names() -> list[str]:
-    """The registered activation names."""
+    """The registered activation names (aliases included).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> "relu" in names() and "logistic" in names()
+    True
+    """
     return _REGISTRY.names()

@@ -30,6 +30,19 @@ register = _REGISTRY.register
 class MaxNorm:
     """Cap the L2 norm of the weights into each unit at ``max_value``.
 
+    Parameters
+    ----------
+    max_value : float, default 3
+        The largest norm a unit's incoming weights may have.
+    axis : int, default 0
+        The axis the norms are taken over (0: one per column of a Dense
+        kernel, that is, per unit).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``max_value`` is not positive or ``axis`` is negative.
+
     For a Dense kernel of shape ``(n_in, units)`` the norms are taken over
     ``axis=0``, one per unit (the column of weights feeding it); columns
     within the cap are left exactly as they are, longer ones are rescaled to
@@ -44,8 +57,8 @@ class MaxNorm:
     short ones slightly too, only columns longer than the cap change, by
     ``c / (norm + 1e-7)``: exactly ``torch.renorm(w.T, 2, 0, c).T``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np
     >>> from nnzero.constraints import MaxNorm
     >>> w = np.array([[6.0, 0.3], [8.0, 0.4]])
@@ -80,8 +93,8 @@ class MaxNorm:
 class NonNeg:
     """Clip negative weights to zero.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np
     >>> from nnzero.constraints import NonNeg
     >>> NonNeg()(np.array([-1.0, 2.0]))
@@ -102,6 +115,20 @@ class NonNeg:
 def get(identifier, argument: str = "kernel_constraint"):
     """Resolve ``None``, a name, a config dict or an object to a constraint.
 
+    Parameters
+    ----------
+    identifier : None, str, dict or callable
+        ``None`` (no constraint), a registered name, a config, or a function
+        that projects a weight array in place and returns it.
+    argument : str, default "kernel_constraint"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    MaxNorm, NonNeg, callable or None
+
+    Examples
+    --------
     >>> get("max_norm")
     MaxNorm(max_value=3.0, axis=0)
     >>> get(None) is None

@@ -20,8 +20,27 @@ def gradcheck(target, x, y=None, eps: float = 1e-5, seed: int = 0) -> float:
     ``eps=1e-5`` balances truncation error (which grows with ``eps``) against
     float64 rounding noise (which grows as it shrinks) for central differences.
 
-    Example
+    Parameters
+    ----------
+    target : Sequential or Layer
+        A compiled float64 model, or a built float64 layer.
+    x : array-like
+        Inputs (a few samples are enough).
+    y : array-like, optional
+        Targets, for a model.
+    eps : float, default 1e-5
+        The finite-difference step.
+    seed : int, default 0
+        Seed of the random ``r`` a layer's output is weighted by.
+
+    Returns
     -------
+    float
+        The largest ``|analytic - numeric| / max(|analytic| + |numeric|, 1e-8)``
+        over every parameter entry (and input entry, for a layer).
+
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> layer = nz.layers.Dense(3, activation="tanh")

@@ -116,6 +116,23 @@ def torch_modules(model) -> list[tuple[str, dict]]:
     ``torch.nn.Sequential`` whose ``state_dict`` matches :func:`torch_state_dict`:
     ``nn.Sequential(*(getattr(nn, name)(**kw) for name, kw in torch_modules(model)))``.
 
+    Parameters
+    ----------
+    model : Sequential
+        A built model of Dense, Dropout, Flatten, Activation and augmentation
+        layers with built-in activations.
+
+    Returns
+    -------
+    list of (str, dict)
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a layer or activation has no PyTorch module (it is named).
+
+    Examples
+    --------
     >>> import nnzero as nz
     >>> model = nz.Sequential([nz.layers.Dense(2, activation="tanh")])
     >>> model.build((5,))
@@ -128,6 +145,21 @@ def torch_modules(model) -> list[tuple[str, dict]]:
 def torch_state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights under PyTorch's names and layouts (copies).
 
+    Parameters
+    ----------
+    model : Sequential
+        A built model of Dense, Dropout, Flatten, Activation and augmentation
+        layers with built-in activations.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``"<index>.weight"`` of shape ``(out, in)`` (the kernel transposed)
+        and ``"<index>.bias"`` for each Dense layer, indexed as in
+        :func:`torch_modules`.
+
+    Examples
+    --------
     >>> import nnzero as nz
     >>> model = nz.Sequential([nz.layers.Dense(2, use_bias=False)])
     >>> model.build((3,))
@@ -150,6 +182,21 @@ def export_torch_safetensors(model, path) -> None:
     ``torch.nn.Sequential.load_state_dict(safetensors.torch.load_file(path))``
     accepts (atomically). The header metadata records the module list.
 
+    Parameters
+    ----------
+    model : Sequential
+        A built model of Dense, Dropout, Flatten, Activation and augmentation
+        layers with built-in activations.
+    path : str or path-like
+        The file to write.
+
+    Raises
+    ------
+    ModelFileError
+        If the file cannot be written (the previous file, if any, is kept).
+
+    Examples
+    --------
     >>> import os, tempfile
     >>> import nnzero as nz
     >>> model = nz.Sequential([nz.layers.Dense(2)])
@@ -177,6 +224,28 @@ def import_torch_safetensors(path, model, strict: bool = True):
     weights are matched to the Dense layers in index order, whatever their
     indices (a torch model laid out differently, e.g. without Dropout modules).
 
+    Parameters
+    ----------
+    path : str or path-like
+        A safetensors file of a ``torch.nn.Sequential``'s state dict.
+    model : Sequential or list of Layer
+        The architecture to load the weights into.
+    strict : bool, default True
+        Require exactly the tensor names of :func:`torch_state_dict`.
+
+    Returns
+    -------
+    Sequential
+        ``model`` (or the model built from the list) with the weights.
+
+    Raises
+    ------
+    ModelFileError
+        If the file cannot be read, or its tensors do not fit the model
+        (the mismatch is named).
+
+    Examples
+    --------
     >>> import os, tempfile
     >>> import numpy as np
     >>> import nnzero as nz

@@ -41,8 +41,17 @@ _sigmoid = Sigmoid().forward
 def logsumexp(z: np.ndarray) -> np.ndarray:
     """``log(sum(exp(z)))`` of each row, shifted by the row maximum (no overflow).
 
-    Example
+    Parameters
+    ----------
+    z : ndarray, shape (n, k)
+        Logits.
+
+    Returns
     -------
+    ndarray, shape (n,)
+
+    Examples
+    --------
     >>> from nnzero.losses import logsumexp
     >>> logsumexp(np.array([[1000.0, 1000.0]])).round(4).tolist()
     [1000.6931]
@@ -56,8 +65,20 @@ def softmax_and_logsumexp(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     one row maximum, ``exp`` and sum: bit for bit what ``Softmax.forward``
     and :func:`logsumexp` compute, each repeating those three.
 
-    Example
+    Parameters
+    ----------
+    z : ndarray, shape (n, k)
+        Logits.
+
+    Returns
     -------
+    p : ndarray, shape (n, k)
+        The softmax of each row.
+    lse : ndarray, shape (n, 1)
+        The log-sum-exp of each row.
+
+    Examples
+    --------
     >>> from nnzero.losses import softmax_and_logsumexp
     >>> p, lse = softmax_and_logsumexp(np.zeros((1, 2))); p.tolist(), lse.round(4).tolist()
     ([[0.5, 0.5]], [[0.6931]])
@@ -96,7 +117,33 @@ class Loss:
     (or overrides :meth:`value` and :meth:`gradient`). Of the three gradients,
     :meth:`gradient` is of the batch's weighted mean loss w.r.t. the output,
     :meth:`per_sample_gradient` of each sample's loss (unreduced), and
-    :meth:`gradient_wrt_logits` of the mean loss w.r.t. the fused logits."""
+    :meth:`gradient_wrt_logits` of the mean loss w.r.t. the fused logits.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the activation)
+        rather than probabilities; computed stably from the logits.
+        Only a loss with a fused activation (``fused_activation``) has a
+        logit form.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``from_logits`` is asked of a loss without a logit form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.losses import Loss
+    >>> class MeanAbsoluteError(Loss):
+    ...     def per_sample(self, y_true, y_pred):
+    ...         return np.abs(y_pred - y_true).mean(axis=1)
+    ...     def per_sample_gradient(self, y_true, y_pred):
+    ...         return np.sign(y_pred - y_true) / y_pred.shape[1]
+    >>> MeanAbsoluteError().value(np.array([[1.0], [2.0]]), np.array([[1.5], [1.0]]))
+    0.75
+    """
 
     #: Name of the output activation this loss fuses with, if any.
     fused_activation: str | None = None
@@ -185,7 +232,20 @@ def _numeric(y) -> np.ndarray:
 
 @register("mse", "mean_squared_error")
 class MeanSquaredError(Loss):
-    """Mean over samples and outputs of ``(y_pred - y_true)**2``."""
+    """Mean over samples and outputs of ``(y_pred - y_true)**2``.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Must stay False: the squared error has no logit form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.losses import MeanSquaredError
+    >>> MeanSquaredError().value(np.array([[0.0, 1.0]]), np.array([[1.0, 3.0]]))
+    2.5
+    """
 
     def per_sample(self, y_true, y_pred):
         diff = y_pred - y_true
@@ -204,7 +264,22 @@ class MeanSquaredError(Loss):
 @register("binary_crossentropy", "bce")
 class BinaryCrossentropy(Loss):
     """``-mean(y log p + (1 - y) log(1 - p))`` over outputs, for independent
-    yes/no outputs (sigmoid)."""
+    yes/no outputs (sigmoid).
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the activation)
+        rather than probabilities; computed stably from the logits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.losses import BinaryCrossentropy
+    >>> y, p = np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]])
+    >>> round(BinaryCrossentropy().value(y, p), 4)  # -(log 0.9 + log 0.8) / 2
+    0.1643
+    """
 
     fused_activation = "sigmoid"
 
@@ -268,8 +343,17 @@ class CategoricalCrossentropy(_SoftmaxCrossentropy):
     """``-sum(y log p)`` over classes, averaged over samples; targets are
     one-hot (or any probability) rows, optionally smoothed (``label_smoothing``).
 
-    Example
-    -------
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the activation)
+        rather than probabilities; computed stably from the logits.
+    label_smoothing : float, default 0
+        ``e`` in [0, 1): each target is mixed with the uniform distribution
+        over the ``k`` classes, ``(1 - e) * y + e / k``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from nnzero.losses import CategoricalCrossentropy
     >>> loss = CategoricalCrossentropy(label_smoothing=0.2)
@@ -325,8 +409,17 @@ class SparseCategoricalCrossentropy(_SoftmaxCrossentropy):
     With ``label_smoothing`` ``e`` over ``k`` classes the target of a sample
     of class ``c`` is ``1 - e + e/k`` at ``c`` and ``e/k`` elsewhere.
 
-    Example
-    -------
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (the output before the activation)
+        rather than probabilities; computed stably from the logits.
+    label_smoothing : float, default 0
+        ``e`` in [0, 1): each target is mixed with the uniform distribution
+        over the ``k`` classes, ``(1 - e) * y + e / k``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from nnzero.losses import SparseCategoricalCrossentropy
     >>> loss = SparseCategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
@@ -437,6 +530,26 @@ class _UserLoss(Loss):
 def get(identifier, argument: str = "loss") -> Loss:
     """Resolve a name, config dict or object to a loss.
 
+    Parameters
+    ----------
+    identifier : str, dict or object
+        A registered name (see :func:`names`), a config such as
+        ``{"name": "categorical_crossentropy", "label_smoothing": 0.1}``, or
+        an object with ``value`` and ``gradient`` methods.
+    argument : str, default "loss"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Loss
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown name (the closest valid one is suggested).
+
+    Examples
+    --------
     >>> get("sparse_categorical_crossentropy")
     SparseCategoricalCrossentropy(from_logits=False)
     """
@@ -445,5 +558,15 @@ def get(identifier, argument: str = "loss") -> Loss:
 
 
 def names() -> list[str]:
-    """The registered loss names."""
+    """The registered loss names (aliases included).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> "mse" in names() and "sparse_categorical_crossentropy" in names()
+    True
+    """
     return _REGISTRY.names()

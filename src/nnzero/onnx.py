@@ -158,8 +158,32 @@ def to_onnx(model, path=None, *, opset: int = DEFAULT_OPSET, input_name: str = "
     chooses the ONNX operator set (at least 13). The file is written
     atomically.
 
-    Example
+    Parameters
+    ----------
+    model : Sequential
+        A built model.
+    path : str or path-like, optional
+        Where to write the ``.onnx`` file; nothing is written without it.
+    opset : int, keyword-only
+        The ONNX operator set, at least 13.
+    input_name, output_name : str, keyword-only, default "input", "output"
+        Names of the graph's input and output (they must differ).
+
+    Returns
     -------
+    onnx.ModelProto
+        The graph, checked with ``onnx.checker``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the model is not built, an argument is invalid, or a layer or
+        activation has no ONNX form (it is named).
+    ImportError
+        If the ``onnx`` package is missing (``pip install 'nnzero[onnx]'``).
+
+    Examples
+    --------
     >>> import nnzero as nz
     >>> from nnzero.onnx import to_onnx
     >>> model = nz.Sequential([nz.layers.Flatten(), nz.layers.Dense(2)])
@@ -218,8 +242,26 @@ def export_onnx_file(model_path, out_path, *, opset: int = DEFAULT_OPSET):
     """Read an nnzero model file (``.nnz``) and write its ONNX export to
     ``out_path``; the function behind ``nnzero export-onnx MODEL OUT.onnx``.
 
-    Example
+    Parameters
+    ----------
+    model_path : str or path-like
+        The nnzero model file.
+    out_path : str or path-like
+        The ONNX file to write.
+    opset : int, keyword-only
+        The ONNX operator set, at least 13.
+
+    Returns
     -------
+    onnx.ModelProto
+
+    Raises
+    ------
+    ModelFileError
+        If the model file cannot be read.
+
+    Examples
+    --------
     >>> import os, tempfile
     >>> import nnzero as nz
     >>> from nnzero.onnx import export_onnx_file

@@ -42,7 +42,40 @@ register = _REGISTRY.register
 
 
 class Optimizer:
-    """Base class of the optimizers."""
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    learning_rate : float, Schedule, dict or callable
+        The step size: a positive number, or a schedule from
+        :mod:`nnzero.schedules` (an object, its config, or a function of the
+        step number) evaluated before every update.
+    weight_decay : float, default 0
+        L2 penalty coefficient added to each gradient (``g += wd * w``).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``learning_rate`` is not positive or ``weight_decay`` is negative.
+
+    Notes
+    -----
+    A subclass lists its per-parameter state arrays in ``slot_names`` and
+    implements ``_update(param, grad, lr, state)`` element-wise (or
+    ``update_step``); ``apply`` creates the state on first use.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import Optimizer
+    >>> class SignDescent(Optimizer):
+    ...     def _update(self, param, grad, lr, state):
+    ...         param -= lr * np.sign(grad)
+    >>> w = np.array([1.0, -1.0])
+    >>> SignDescent(0.5).apply([w], [np.array([3.0, -0.1])])
+    >>> w
+    array([ 0.5, -0.5])
+    """
 
     #: Names of the per-parameter state arrays, saved with the model.
     slot_names: tuple[str, ...] = ()
@@ -143,6 +176,25 @@ def _check_beta(value, name):
 class SGD(Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum.
 
+    Parameters
+    ----------
+    learning_rate : float or Schedule, default 0.001
+        Step size (PyTorch's ``lr``), or a schedule of it.
+    momentum : float, default 0
+        Momentum factor ``mu`` in [0, 1); 0 is plain gradient descent.
+    nesterov : bool, default False
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening = 0``).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    dampening : float, default 0
+        Share of each new gradient left out of the momentum buffer, in [0, 1].
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a value is out of its range, or ``nesterov`` is asked for without
+        momentum or with dampening.
+
     Notes
     -----
     With momentum ``mu`` and dampening ``d`` (PyTorch's formulation)::
@@ -155,6 +207,17 @@ class SGD(Optimizer):
 
     Nesterov momentum: Sutskever et al., "On the importance of initialization
     and momentum in deep learning", ICML 2013.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import SGD
+    >>> w = np.array([1.0])
+    >>> opt = SGD(learning_rate=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.apply([w], [np.array([1.0])])
+    >>> w  # steps of 0.1, then 0.1 * (0.9 + 1)
+    array([0.71])
     """
 
     def __init__(
@@ -208,6 +271,24 @@ class SGD(Optimizer):
 class AdaGrad(Optimizer):
     """Per-parameter rates shrinking with the sum of squared gradients.
 
+    Parameters
+    ----------
+    learning_rate : float or Schedule, default 0.01
+        Step size before the adaptive scaling.
+    lr_decay : float, default 0
+        The rate at step ``t`` is ``learning_rate / (1 + (t - 1) * lr_decay)``.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    initial_accumulator_value : float, default 0
+        Starting value of the sum of squared gradients.
+    eps : float, default 1e-10
+        Added to the denominator for numerical stability.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a value is negative, or ``eps`` is not positive.
+
     Notes
     -----
     ::
@@ -217,6 +298,15 @@ class AdaGrad(Optimizer):
         w   -= lr_t * g / (sqrt(G) + eps)
 
     Duchi, Hazan & Singer, "Adaptive Subgradient Methods", JMLR 2011.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import AdaGrad
+    >>> w = np.array([1.0, 1.0])
+    >>> AdaGrad(learning_rate=0.1).apply([w], [np.array([4.0, 0.01])])
+    >>> w.round(6)  # the first step is lr * sign(g), whatever the gradient's size
+    array([0.9, 0.9])
     """
 
     slot_names = ("sum",)
@@ -264,6 +354,27 @@ class AdaGrad(Optimizer):
 class RMSprop(Optimizer):
     """Divide the gradient by a running root-mean-square of recent gradients.
 
+    Parameters
+    ----------
+    learning_rate : float or Schedule, default 0.01
+        Step size before the scaling.
+    alpha : float, default 0.99
+        Decay of the running average of squared gradients, in [0, 1).
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    momentum : float, default 0
+        Momentum factor in [0, 1) applied to the scaled gradient.
+    centered : bool, default False
+        Divide by an estimate of the gradient's variance instead of its
+        second moment.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a value is out of its range.
+
     Notes
     -----
     ::
@@ -275,6 +386,15 @@ class RMSprop(Optimizer):
         w  -= lr * g / avg                               otherwise
 
     Hinton, Lecture 6e of "Neural Networks for Machine Learning", 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import RMSprop
+    >>> w = np.array([1.0])
+    >>> RMSprop(learning_rate=0.01).apply([w], [np.array([2.0])])
+    >>> w.round(4)  # 0.01 * 2 / sqrt(0.01 * 2**2)
+    array([0.9])
     """
 
     def __init__(
@@ -333,6 +453,26 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Adaptive moment estimation.
 
+    Parameters
+    ----------
+    learning_rate : float or Schedule, default 0.001
+        Step size ``lr``, or a schedule of it.
+    beta_1 : float, default 0.9
+        Decay of the running mean of the gradients, in [0, 1).
+    beta_2 : float, default 0.999
+        Decay of the running mean of the squared gradients, in [0, 1).
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient (decoupled in :class:`AdamW`).
+    amsgrad : bool, default False
+        Divide by the running maximum of ``v`` (AMSGrad) instead of ``v``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a value is out of its range.
+
     Notes
     -----
     ::
@@ -343,6 +483,15 @@ class Adam(Optimizer):
 
     Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
     AMSGrad: Reddi, Kale & Kumar, ICLR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import Adam
+    >>> w = np.array([1.0, 1.0])
+    >>> Adam(learning_rate=0.1).apply([w], [np.array([5.0, -0.001])])
+    >>> w.round(4)  # the bias-corrected first step is about lr * sign(g)
+    array([0.9, 1.1])
     """
 
     #: Decoupled weight decay (AdamW) instead of L2 added to the gradient.
@@ -408,9 +557,26 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: ``w *= 1 - lr * weight_decay`` before
     the Adam step (default decay 0.01, as PyTorch).
 
+    Parameters
+    ----------
+    learning_rate, beta_1, beta_2, eps, amsgrad
+        As in :class:`Adam`.
+    weight_decay : float, default 0.01
+        Decoupled decay: each weight shrinks by ``lr * weight_decay`` of
+        itself per step, whatever its gradient.
+
     Notes
     -----
     Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnzero.optimizers import AdamW
+    >>> w = np.array([2.0])
+    >>> AdamW(learning_rate=0.1, weight_decay=0.5).apply([w], [np.array([1.0])])
+    >>> w.round(4)  # 2 * (1 - 0.1 * 0.5), then the Adam step of about 0.1
+    array([1.8])
     """
 
     decoupled = True
@@ -430,6 +596,25 @@ class AdamW(Adam):
 def get(identifier, argument: str = "optimizer") -> Optimizer:
     """Resolve a name (with default settings), config dict or object.
 
+    Parameters
+    ----------
+    identifier : str, dict or Optimizer
+        A registered name (see :func:`names`), a config as ``get_config``
+        returns it, or an optimizer, returned as it is.
+    argument : str, default "optimizer"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Optimizer
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown name (the closest valid one is suggested).
+
+    Examples
+    --------
     >>> get("adam")
     Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, eps=1e-08, weight_decay=0.0, amsgrad=False)
     """
@@ -437,5 +622,15 @@ def get(identifier, argument: str = "optimizer") -> Optimizer:
 
 
 def names() -> list[str]:
-    """The registered optimizer names."""
+    """The registered optimizer names.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> names()
+    ['adagrad', 'adam', 'adamw', 'rmsprop', 'sgd']
+    """
     return _REGISTRY.names()

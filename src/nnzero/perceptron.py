@@ -28,8 +28,26 @@ class Perceptron:
         Misclassifications per epoch.
     classes_ : the two original labels (mapped to 0 and 1).
 
-    Example
-    -------
+    Parameters
+    ----------
+    learning_rate : float, default 1
+        Step of each update (positive).
+    max_epochs : int, default 100
+        Passes over the data at most; training stops earlier after an epoch
+        without errors.
+    shuffle : bool, default True
+        Visit the samples in a new random order every epoch.
+    seed : int or None, default 0
+        Seed of the shuffling.
+
+    Notes
+    -----
+    Rosenblatt, "The perceptron: a probabilistic model for information
+    storage and organization in the brain", Psychological Review, 1958;
+    Novikoff, "On convergence proofs on perceptrons", 1962.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from nnzero import Perceptron
     >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)

@@ -83,8 +83,24 @@ def write_report(run_dir, path=None) -> Path:
 
     Returns the path written. The write is atomic.
 
-    Example
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A run directory written by ``nnzero train``.
+    path : str or path-like, optional
+        Where to write the page (default ``run_dir/report.html``).
+
+    Returns
     -------
+    pathlib.Path
+
+    Raises
+    ------
+    RunDirError
+        ``run_dir`` has no readable ``metrics.json``.
+
+    Examples
+    --------
     >>> from nnzero.report import write_report
     >>> write_report("runs/mnist")  # doctest: +SKIP
     PosixPath('runs/mnist/report.html')
@@ -102,13 +118,22 @@ def build_report(run_dir) -> str:
     ``predictions.csv`` and the PNG/GIF images there; a missing optional file
     leaves its section out.
 
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A run directory written by ``nnzero train``.
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     RunDirError
         ``run_dir`` has no readable ``metrics.json``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from nnzero.report import build_report
     >>> build_report("runs/mnist").startswith("<!DOCTYPE html>")  # doctest: +SKIP
     True
@@ -162,8 +187,19 @@ def per_class_table(y_true, y_pred, class_names=None) -> str:
     Computed with scikit-learn's ``precision_recall_fscore_support`` (0 where
     a class was never predicted), followed by macro and weighted averages.
 
-    Example
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int, shape (n_samples,)
+        True and predicted class indices.
+    class_names : list of str, optional
+        Names shown instead of the indices.
+
+    Returns
     -------
+    str
+
+    Examples
+    --------
     >>> from nnzero.report import per_class_table
     >>> table = per_class_table([0, 1, 1], [0, 1, 0], class_names=["cat", "dog"])
     >>> "<td class='l'>dog</td><td>1.000</td><td>0.500</td>" in table

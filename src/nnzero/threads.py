@@ -25,6 +25,18 @@ from ._validation import check_int
 def limit_threads(n: int):
     """Context manager (also usable as a plain call) limiting BLAS to ``n`` threads.
 
+    Parameters
+    ----------
+    n : int
+        The most threads BLAS may use (at least 1).
+
+    Returns
+    -------
+    threadpoolctl.threadpool_limits
+        Restores the previous limits on leaving the ``with`` block.
+
+    Examples
+    --------
     >>> import nnzero as nz
     >>> with nz.limit_threads(2):
     ...     pass

@@ -155,6 +155,23 @@ def load_mnist(data_dir=None, *, dtype="float32", flatten=True, normalize=True, 
     decompressed content is checked against its known SHA-256.
     ``dtype``, ``flatten`` and ``normalize`` are as in :func:`load_idx_dataset`.
 
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        A directory to look in first.
+    dtype : {"float32", "float64", "uint8"}, default "float32"
+        Type of the returned images; labels are always int64.
+    flatten : bool, default True
+        Rows of 784 pixels; False keeps ``(n, 28, 28)``.
+    normalize : bool, default True
+        Divide the pixels by 255 (for float dtypes).
+    download : bool, default True
+        Download into the user cache when no place has the files.
+
+    Returns
+    -------
+    (x_train, y_train), (x_test, y_test) : tuple of tuples of ndarray
+
     Raises
     ------
     DatasetNotFoundError
@@ -162,8 +179,8 @@ def load_mnist(data_dir=None, *, dtype="float32", flatten=True, normalize=True, 
     DataFormatError
         A file is malformed or does not match its known digest.
 
-    Example
-    -------
+    Examples
+    --------
     >>> from nnzero.datasets import load_mnist
     >>> (x_train, y_train), (x_test, y_test) = load_mnist()  # doctest: +SKIP
     >>> x_train.shape, float(x_train.max()), y_test[:3]  # doctest: +SKIP
@@ -181,8 +198,32 @@ def load_fashion_mnist(
     as the directory name (``apt-get install dataset-fashion-mnist`` puts
     the files in ``/usr/share/datasets/fashion-mnist``).
 
-    Example
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        A directory to look in first.
+    dtype : {"float32", "float64", "uint8"}, default "float32"
+        Type of the returned images; labels are always int64.
+    flatten : bool, default True
+        Rows of 784 pixels; False keeps ``(n, 28, 28)``.
+    normalize : bool, default True
+        Divide the pixels by 255 (for float dtypes).
+    download : bool, default True
+        Download into the user cache when no place has the files.
+
+    Returns
     -------
+    (x_train, y_train), (x_test, y_test) : tuple of tuples of ndarray
+
+    Raises
+    ------
+    DatasetNotFoundError
+        No place had the files; the message lists each place tried.
+    DataFormatError
+        A file is malformed or does not match its known digest.
+
+    Examples
+    --------
     >>> from nnzero.datasets import load_fashion_mnist
     >>> (x_train, y_train), _ = load_fashion_mnist(dtype="uint8", flatten=False)  # doctest: +SKIP
     >>> x_train.shape  # doctest: +SKIP

@@ -17,8 +17,15 @@ from .registry import register
 class Activation(Layer):
     """Apply an activation function as a layer of its own.
 
-    Example
-    -------
+    Parameters
+    ----------
+    activation : str, dict or object
+        Anything :func:`nnzero.activations.get` accepts, e.g. ``"relu"``.
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> nz.layers.Activation("relu").forward(np.array([[-1.0, 1.0]]))

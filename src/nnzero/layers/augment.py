@@ -86,9 +86,11 @@ class RandomTranslation(Layer):
     image_shape : (int, int), optional
         Height and width of each image when samples are flattened rows; by
         default a square image (784 features: 28 x 28).
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> shift = nz.layers.RandomTranslation(1)
@@ -175,9 +177,11 @@ class RandomFlip(Layer):
     image_shape : (int, int), optional
         Height and width of each image when samples are flattened rows; by
         default a square image.
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> flip = nz.layers.RandomFlip()

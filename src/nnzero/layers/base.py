@@ -13,6 +13,27 @@ class Layer:
     runs on the first input, when its width is known. ``forward(x,
     training)`` computes the output and keeps what ``backward(grad)`` needs,
     which returns the gradient with respect to the layer's input.
+
+    Parameters
+    ----------
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
+
+    Examples
+    --------
+    A layer that doubles its input, checked against finite differences:
+
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> class Double(nz.layers.Layer):
+    ...     def forward(self, x, training=False):
+    ...         return 2.0 * x
+    ...     def backward(self, grad):
+    ...         return 2.0 * grad
+    >>> layer = Double()
+    >>> layer.build((3,), np.random.default_rng(0), np.float64)
+    >>> bool(nz.gradcheck(layer, np.ones((2, 3))) < 1e-6)
+    True
     """
 
     #: Name under which the class is registered (:func:`nnzero.layers.register`);

@@ -38,8 +38,21 @@ class BatchNormalization(Layer):
     Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network
     Training by Reducing Internal Covariate Shift", ICML 2015.
 
-    Example
-    -------
+    Parameters
+    ----------
+    momentum : float, default 0.1
+        Weight of the batch's statistics in the running estimates, in [0, 1].
+    epsilon : float, default 1e-5
+        Added to the variance for numerical stability.
+    center : bool, default True
+        Learn the shift ``beta``.
+    scale : bool, default True
+        Learn the scale ``gamma``.
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> bn = nz.layers.BatchNormalization()

@@ -34,6 +34,8 @@ class Dense(Layer):
     kernel_constraint : str, object or None
         Projection applied to the kernel after every optimizer step, e.g.
         ``nnzero.constraints.MaxNorm(3.0)``.
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
 
     Attributes
     ----------
@@ -43,8 +45,8 @@ class Dense(Layer):
         that computes the output activation itself (the fused softmax output)
         stores its own with :meth:`keep_for_backward`.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> layer = nz.layers.Dense(3, activation="relu")

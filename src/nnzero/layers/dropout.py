@@ -13,8 +13,25 @@ class Dropout(Layer):
     ``rate`` and scale the survivors by ``1 / (1 - rate)``, so inference is the
     identity and needs no rescaling.
 
-    Example
-    -------
+    Parameters
+    ----------
+    rate : float
+        Probability of zeroing each input, in [0, 1).
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``rate`` is outside [0, 1).
+
+    Notes
+    -----
+    Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks
+    from Overfitting", JMLR 2014.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> drop = nz.layers.Dropout(0.5)

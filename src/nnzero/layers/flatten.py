@@ -12,8 +12,13 @@ from .registry import register
 class Flatten(Layer):
     """Reshape each sample to one row: ``(n, 28, 28) -> (n, 784)``.
 
-    Example
-    -------
+    Parameters
+    ----------
+    name : str, optional
+        A name for the layer, shown by ``Sequential.summary``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> import nnzero as nz
     >>> nz.layers.Flatten().forward(np.zeros((2, 28, 28))).shape

@@ -30,8 +30,25 @@ register = _REGISTRY.register
 def get(identifier, argument: str = "layer") -> Layer:
     """Rebuild a layer from its config dict (as written by ``get_config``).
 
-    Example
+    Parameters
+    ----------
+    identifier : dict, str or Layer
+        A config (``{"name": "dense", "units": 4, ...}``), a registered name
+        of a layer that needs no arguments, or a layer (returned as it is).
+    argument : str, default "layer"
+        The argument's name in error messages.
+
+    Returns
     -------
+    Layer
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an unknown name or a bad config.
+
+    Examples
+    --------
     >>> from nnzero.layers import get
     >>> get({"name": "flatten"})
     Flatten()

@@ -22,7 +22,28 @@ from ..errors import InvalidArgumentError, InvalidTypeError, ModelFileError
 
 
 class Callback:
-    """Base class: every hook does nothing."""
+    """Base class: every hook does nothing.
+
+    ``fit`` calls ``on_train_begin``, then per epoch ``on_epoch_begin``,
+    ``on_batch_end`` after every batch and ``on_epoch_end`` with the
+    epoch's logs, and ``on_train_end``; ``self.model`` is the model being
+    trained (setting ``self.model.stop_training`` ends training after the
+    epoch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> class PrintLoss(nz.callbacks.Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(epoch, round(logs["loss"], 3))
+    >>> model = nz.Sequential([nz.layers.Dense(1, kernel_initializer="zeros")])
+    >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+    >>> _ = model.fit(np.ones((4, 1)), np.ones(4), epochs=2, batch_size=None, verbose=0,
+    ...               callbacks=[PrintLoss()])
+    0 1.0
+    1 0.36
+    """
 
     model = None
 
@@ -116,6 +137,32 @@ class EarlyStopping(_Monitor):
 
     With ``restore_best_weights`` the model ends with the weights of its best
     epoch rather than its last.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        The logged quantity watched, e.g. ``"val_accuracy"``.
+    min_delta : float, default 0
+        The smallest change that counts as an improvement.
+    patience : int, default 0
+        Epochs without improvement before training stops.
+    mode : {"auto", "min", "max"}, default "auto"
+        Whether lower or higher is better; ``"auto"`` takes higher for
+        accuracies and lower for everything else.
+    restore_best_weights : bool, default False
+        End with the best epoch's weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+    >>> stop = nz.callbacks.EarlyStopping(monitor="loss", min_delta=0.01, patience=2)
+    >>> history = model.fit(np.ones((8, 1)), np.ones(8), epochs=500, verbose=0,
+    ...                     callbacks=[stop])
+    >>> len(history.epoch) < 500, history.stopped_reason.startswith("early stopping")
+    (True, True)
     """
 
     def __init__(
@@ -161,6 +208,37 @@ class ModelCheckpoint(_Monitor):
     ``filepath`` may contain ``{epoch}`` (1-based) and any logged name, e.g.
     ``"ckpt-{epoch:02d}-{val_loss:.3f}.nnz"``. Writes are atomic, so a crash
     mid-save leaves the previous file intact.
+
+    Parameters
+    ----------
+    filepath : str or path-like
+        Where to save, a format string as above.
+    monitor : str, default "val_loss"
+        The logged quantity watched, e.g. ``"val_accuracy"``.
+    save_best_only : bool, default False
+        Save only when ``monitor`` improves.
+    mode : {"auto", "min", "max"}, default "auto"
+        Whether lower or higher is better; ``"auto"`` takes higher for
+        accuracies and lower for everything else.
+
+    Raises
+    ------
+    InvalidArgumentError, ModelFileError
+        Before training, if ``filepath`` cannot be formatted with the run's
+        logs or its directory does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> folder = tempfile.mkdtemp()
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+    >>> save = nz.callbacks.ModelCheckpoint(os.path.join(folder, "e{epoch}.nnz"), monitor="loss")
+    >>> _ = model.fit(np.ones((4, 1)), np.ones(4), epochs=2, verbose=0, callbacks=[save])
+    >>> sorted(os.listdir(folder))
+    ['e1.nnz', 'e2.nnz']
     """
 
     def __init__(
@@ -205,7 +283,32 @@ class ModelCheckpoint(_Monitor):
 
 class LearningRateScheduler(Callback):
     """Set the optimizer's learning rate at the start of each epoch to
-    ``schedule(epoch, current_lr)`` (epoch counted from 0)."""
+    ``schedule(epoch, current_lr)`` (epoch counted from 0).
+
+    Parameters
+    ----------
+    schedule : callable
+        ``schedule(epoch, lr) -> new lr``, a finite positive number.
+
+    Raises
+    ------
+    InvalidTypeError
+        If ``schedule`` is not callable, or returns something not a number.
+    InvalidArgumentError
+        If it returns a rate that is not finite and positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> halve = nz.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2 if epoch else lr)
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="mse")
+    >>> history = model.fit(np.ones((4, 1)), np.ones(4), epochs=3, verbose=0,
+    ...                     callbacks=[halve])
+    >>> history.history["learning_rate"]
+    [0.1, 0.05, 0.025]
+    """
 
     def __init__(self, schedule):
         if not callable(schedule):
@@ -233,7 +336,23 @@ class LearningRateScheduler(Callback):
 
 
 class CallbackList:
-    """Calls every callback's hook in order."""
+    """Calls every callback's hook in order.
+
+    Parameters
+    ----------
+    callbacks : list of Callback
+        The callbacks, each given ``model`` with ``set_model``.
+    model : Sequential
+        The model being trained.
+
+    Examples
+    --------
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> hooks = CallbackList([nz.callbacks.History()], model)
+    >>> hooks.callbacks[0].model is model
+    True
+    """
 
     def __init__(self, callbacks, model):
         self.callbacks = list(callbacks)

@@ -44,8 +44,27 @@ _WEIGHTLESS_WIDTH = 1 << 16
 def load_model(path, compile: bool = True):
     """Load a model written by ``Sequential.save``.
 
-    Example
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.nnz`` file (a checkpoint written by ``fit`` is one too).
+    compile : bool, default True
+        Restore the optimizer, loss and metrics (with the optimizer's state,
+        if the file holds it), so training can go on; False gives a model
+        for inference only.
+
+    Returns
     -------
+    Sequential
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, truncated, corrupt, or not an nnzero model
+        (the message says which part is wrong).
+
+    Examples
+    --------
     >>> import numpy as np, tempfile, os
     >>> import nnzero as nz
     >>> model = nz.Sequential([nz.layers.Dense(2)])

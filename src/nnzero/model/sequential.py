@@ -95,7 +95,22 @@ class Sequential(Trainer):
 
     # -- structure --------------------------------------------------------------
     def add(self, layer) -> None:
-        """Append a layer."""
+        """Append a layer.
+
+        Parameters
+        ----------
+        layer : Layer
+            Any layer of :mod:`nnzero.layers` (or your own subclass).
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> model = nz.Sequential()
+        >>> model.add(nz.layers.Dense(4, activation="relu"))
+        >>> model.add(nz.layers.Dense(1))
+        >>> len(model.layers)
+        2
+        """
         if not isinstance(layer, layers_module.Layer):
             raise InvalidTypeError(
                 "Sequential takes nnzero layers. "
@@ -119,7 +134,24 @@ class Sequential(Trainer):
 
     def build(self, input_shape) -> None:
         """Create every layer's weights for samples of shape ``input_shape``
-        (without the batch dimension), e.g. ``(784,)``."""
+        (without the batch dimension), e.g. ``(784,)``.
+
+        ``fit``, ``evaluate`` and ``predict`` build the model from the first
+        data they see; build it yourself to inspect or save it before that.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            The shape of one sample.
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(3)])
+        >>> model.build((4,))
+        >>> model.layers[0].kernel.shape, model.count_params()
+        ((4, 3), 15)
+        """
         if not self.layers:
             raise InvalidArgumentError(
                 "The model has no layers; pass a list of layers to Sequential."
@@ -154,6 +186,30 @@ class Sequential(Trainer):
 
         Each may be a name (``"adam"``, ``"sparse_categorical_crossentropy"``,
         ``"accuracy"``) or an object.
+
+        Parameters
+        ----------
+        optimizer : str, dict or Optimizer, default "adam"
+            See :mod:`nnzero.optimizers`.
+        loss : str, dict or Loss, default "mse"
+            See :mod:`nnzero.losses`.
+        metrics : list of str, optional
+            ``"accuracy"``, ``"mae"`` or ``"mse"``, reported per epoch.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If a name is unknown, or a layer's activation cannot be trained
+            by backpropagation (the step function).
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(3, activation="softmax")])
+        >>> model.compile(optimizer=nz.optimizers.SGD(0.1),
+        ...               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> model.optimizer
+        SGD(learning_rate=0.1, momentum=0.0, nesterov=False, weight_decay=0.0, dampening=0.0)
         """
         for layer in self.layers:
             activation = getattr(layer, "activation", None)
@@ -294,7 +350,28 @@ class Sequential(Trainer):
 
     def predict(self, x, batch_size: int | None = None) -> np.ndarray:
         """The network's outputs (probabilities for a softmax/sigmoid output,
-        logits when the loss was compiled with ``from_logits=True``)."""
+        logits when the loss was compiled with ``from_logits=True``).
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, ...)
+            Samples as rows (or images, for a model that starts with Flatten).
+        batch_size : int, optional
+            Samples per forward pass (default: 4,096 at a time, which bounds
+            memory); the result does not depend on it.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_outputs)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
+        >>> model.predict(np.zeros((1, 3))).round(2)  # zero inputs, zero biases
+        array([[0.5, 0.5]], dtype=float32)
+        """
         x = self.validate_x(x)
         step = PREDICT_BATCH if batch_size is None else check_int(batch_size, "batch_size", low=1)
         # A confident output underflows to exactly 0 or 1: the right result.
@@ -306,7 +383,29 @@ class Sequential(Trainer):
             return np.concatenate([self.forward(x[i : i + step]) for i in range(0, len(x), step)])
 
     def predict_proba(self, x, batch_size: int | None = None) -> np.ndarray:
-        """Class probabilities, applying the loss's activation to logits if needed."""
+        """Class probabilities, applying the loss's activation to logits if needed.
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, ...)
+            Samples as rows (or images, for a model that starts with Flatten).
+        batch_size : int, optional
+            Samples per forward pass (default: 4,096 at a time, which bounds
+            memory); the result does not depend on it.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_outputs)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(1, kernel_initializer="zeros")])
+        >>> model.compile(loss=nz.losses.BinaryCrossentropy(from_logits=True))
+        >>> model.predict_proba(np.zeros((1, 2)))  # sigmoid(0)
+        array([[0.5]], dtype=float32)
+        """
         out = self.predict(x, batch_size)
         if self.loss is not None and self.loss.from_logits:
             with np.errstate(under="ignore"):  # exp of a very negative logit is 0
@@ -314,7 +413,30 @@ class Sequential(Trainer):
         return out
 
     def predict_classes(self, x, batch_size: int | None = None) -> np.ndarray:
-        """Predicted class index per sample (argmax, or 0.5 threshold for one output)."""
+        """Predicted class index per sample (argmax, or 0.5 threshold for one output).
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, ...)
+            Samples as rows (or images, for a model that starts with Flatten).
+        batch_size : int, optional
+            Samples per forward pass (default: 4,096 at a time, which bounds
+            memory); the result does not depend on it.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_samples,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
+        >>> model.build((2,))
+        >>> model.set_weights([np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2)])
+        >>> model.predict_classes(np.array([[2.0, 0.0], [0.0, 2.0]]))
+        array([0, 1])
+        """
         out = self.predict(x, batch_size)
         from_logits = self.loss is not None and self.loss.from_logits
         return predicted_classes(out, from_logits)
@@ -322,11 +444,45 @@ class Sequential(Trainer):
     # -- weights ----------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter in Keras order (per Dense: kernel (n_in,
-        n_out), then bias)."""
+        n_out), then bias).
+
+        Returns
+        -------
+        list of ndarray
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(3)])
+        >>> model.build((4,))
+        >>> [w.shape for w in model.get_weights()]
+        [(4, 3), (3,)]
+        """
         return [p.copy() for p in self.params]
 
     def set_weights(self, weights) -> None:
-        """Replace every parameter, in ``get_weights`` order; shapes must match."""
+        """Replace every parameter, in ``get_weights`` order; shapes must match.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            One array per parameter, as ``get_weights`` returns them.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the count or a shape does not match (the parameter is named).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(1)])
+        >>> model.build((2,))
+        >>> model.set_weights([np.ones((2, 1)), np.zeros(1)])
+        >>> model.predict(np.array([[1.0, 2.0]]))
+        array([[3.]], dtype=float32)
+        """
         if not self.built:
             raise InvalidArgumentError(
                 "set_weights needs a built model; call build(input_shape) or fit first."
@@ -370,7 +526,26 @@ class Sequential(Trainer):
 
     # -- description ------------------------------------------------------------
     def summary(self, print_fn=print) -> str:
-        """A table of layers, output shapes and parameter counts."""
+        """A table of layers, output shapes and parameter counts.
+
+        Parameters
+        ----------
+        print_fn : callable or None, default print
+            Called with the table; ``None`` prints nothing.
+
+        Returns
+        -------
+        str
+            The table.
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(3, activation="relu")])
+        >>> model.build((4,))
+        >>> "Total params: 15" in model.summary(print_fn=None)
+        True
+        """
         rows = [("Layer", "Output shape", "Params")]
         shape = self.input_shape
         for layer in self.layers:
@@ -399,7 +574,32 @@ class Sequential(Trainer):
 
     def save(self, path, include_optimizer: bool = True) -> None:
         """Write the model to ``path`` (safetensors weights with a JSON config),
-        atomically: an interrupted save leaves any previous file intact."""
+        atomically: an interrupted save leaves any previous file intact.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (``.nnz`` by convention).
+        include_optimizer : bool, default True
+            Also save the optimizer's state, so that training resumes where
+            it stopped after ``load_model``.
+
+        Raises
+        ------
+        ModelFileError
+            If the file cannot be written.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(2)])
+        >>> model.build((3,))
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.nnz")
+        >>> model.save(path)
+        >>> nz.load_model(path).layers[0].kernel.shape
+        (3, 2)
+        """
         save_model(self, path, include_optimizer=include_optimizer)
 
     def __repr__(self):

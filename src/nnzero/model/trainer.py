@@ -66,8 +66,56 @@ class Trainer:
 
         Every argument is checked before anything is built or trained.
 
-        Example
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, ...)
+            Samples as rows (or images, for a model that starts with Flatten).
+        y : array-like
+            Targets as the loss takes them: class indices for
+            ``sparse_categorical_crossentropy``, one-hot rows for
+            ``categorical_crossentropy``, 0/1 for ``binary_crossentropy``,
+            values for ``mse``.
+        epochs : int, default 1
+            Passes over the training data.
+        batch_size : int or None, default 32
+            Samples per gradient step; ``None`` is the whole set.
+        validation_data : (x_val, y_val), optional
+            Data scored after every epoch (``val_`` entries in the history).
+        validation_split : float, default 0
+            Share of the samples (the last ones) held out for validation
+            instead, in [0, 1).
+        shuffle : bool, default True
+            Visit the samples in a new order every epoch (the model's seed
+            fixes it).
+        callbacks : list of Callback, optional
+            E.g. ``nnzero.callbacks.EarlyStopping``.
+        verbose : {0, 1, 2}, default 1
+            0 prints nothing; 1 and 2 print one line per epoch.
+        sample_weight : array-like, shape (n_samples,), optional
+            Weight of each sample in the loss.
+        class_weight : dict, optional
+            Weight of each class in the loss, ``{class index: weight}``.
+        checkpoint_dir : str or path-like, optional
+            Keep the whole training state there and resume from it.
+        checkpoint_every : int, optional
+            Also checkpoint every this many batches.
+
+        Returns
         -------
+        History
+            Per-epoch ``loss``, metrics, ``val_*`` entries, ``epoch_time``
+            and ``learning_rate`` in ``history.history``.
+
+        Raises
+        ------
+        NotCompiledError
+            If ``compile`` was not called.
+        InvalidArgumentError, InvalidTypeError
+            If an argument is invalid or the data do not fit the model (the
+            argument is named).
+
+        Examples
+        --------
         >>> import numpy as np
         >>> import nnzero as nz
         >>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
@@ -85,8 +133,30 @@ class Trainer:
     def evaluate(self, x, y, batch_size: int | None = None, sample_weight=None) -> dict:
         """Loss (with regularization) and metrics on ``(x, y)``, as a dict.
 
-        Example
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, ...)
+            Samples as rows (or images, for a model that starts with Flatten).
+        y : array-like
+            Targets, as for ``fit``.
+        batch_size : int, optional
+            Samples per forward pass (default: 4,096 at a time, which bounds
+            memory); the result does not depend on it.
+        sample_weight : array-like, shape (n_samples,), optional
+            Weight of each sample in the loss.
+
+        Returns
         -------
+        dict of str to float
+            ``"loss"`` and each compiled metric.
+
+        Raises
+        ------
+        NotCompiledError
+            If ``compile`` was not called.
+
+        Examples
+        --------
         >>> import numpy as np
         >>> import nnzero as nz
         >>> model = nz.Sequential([nz.layers.Dense(1, kernel_initializer="zeros")])

@@ -109,8 +109,13 @@ def close(fig) -> None:
     """Release ``fig`` without saving it; also forget it in pyplot if pyplot
     made it. (``save`` closes the figures it writes.)
 
-    Example
-    -------
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure from :mod:`nnzero.plot`.
+
+    Examples
+    --------
     >>> from nnzero import plot
     >>> fig = plot.history({"loss": [1.0, 0.5]})
     >>> plot.close(fig)

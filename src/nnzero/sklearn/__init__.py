@@ -34,8 +34,20 @@ def limit_worker_threads(client, n_threads: int = 1) -> None:
     start a thread per core in each of them oversubscribes the machine and
     makes small networks slower, not faster.
 
-    Example
-    -------
+    Parameters
+    ----------
+    client : dask.distributed.Client
+        The connected client.
+    n_threads : int, default 1
+        BLAS threads per worker process (at least 1).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``n_threads`` is not a positive integer.
+
+    Examples
+    --------
     >>> from nnzero.sklearn import limit_worker_threads
     >>> from dask.distributed import Client  # doctest: +SKIP
     >>> client = Client("tcp://scheduler:8786")  # doctest: +SKIP

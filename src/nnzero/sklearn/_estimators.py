@@ -94,8 +94,18 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     configured, each with its reason — for ``check_estimator`` and
     ``parametrize_with_checks``. Empty at the default float64.
 
-    Example
+    Parameters
+    ----------
+    estimator : NNClassifier or NNRegressor
+        The estimator as configured.
+
+    Returns
     -------
+    dict of str to str
+        Check name to the reason it fails.
+
+    Examples
+    --------
     >>> from nnzero.sklearn import NNClassifier, expected_failed_checks
     >>> expected_failed_checks(NNClassifier())
     {}
