@@ -14,7 +14,7 @@ Example
 ...                        nz.layers.Dense(2, activation="softmax")], seed=0)
 >>> model.compile(optimizer=nz.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
 >>> result = nz.lr_find(model, x, y, steps=60, batch_size=32)
->>> 1e-7 < result.suggestion < 10.0
+>>> 1e-7 <= result.suggestion <= 10.0  # within the range tried
 True
 >>> model.built  # the model itself was not trained, nor even built
 False

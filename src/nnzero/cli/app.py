@@ -4,7 +4,7 @@ Example
 -------
 >>> from nnzero.cli.app import cli
 >>> sorted(cli.commands)
-['datasets', 'demo', 'evaluate', 'export-onnx', 'predict', 'report', 'train']
+['datasets', 'demo', 'evaluate', 'export-onnx', 'playground', 'predict', 'report', 'train']
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from .._version import __version__
+from .playground import playground
 
 __all__ = ["cli"]
 
@@ -65,6 +66,9 @@ _TRAIN_HELP = {
     "target": "The CSV column holding the labels (or values, with --loss mse): its name, or "
               "its index (0 the first column, -1 the last).",
     "encoding": "Text encoding of the CSV file (default utf-8).",
+    "standardize": "Train on CSV features scaled to mean 0 and variance 1 by the training "
+                   "rows; the scaling is folded into the saved model, which takes raw rows "
+                   "(true/false).",
     "delimiter": "Field separator of the CSV file ('tab' for a tab; default: told from the "
                  "header line).",
     "data_dir": "Directory with the MNIST-style files.",
@@ -448,6 +452,8 @@ def demo(args):
 
     return demo_main(list(args))
 
+
+cli.add_command(playground)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(cli())

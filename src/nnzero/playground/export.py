@@ -63,6 +63,7 @@ def config_toml(session) -> str:
         config = {
             "csv": DATA_FILE,
             "target": "label",
+            "standardize": False,  # the page trains on the features as they are
             "test_split": 1.0 - s["train_ratio"],
             "validation_split": 0.0,
             "layers": list(s["layers"]),

@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import base64
+import math
 import threading
 import warnings
 
@@ -206,6 +207,7 @@ class Session:
         with self.lock:
             self.model = build_network(self.settings, self.inputs.shape[1])
             self.epoch = 0
+            self.diverged = False
 
     def load_upload(self, content: bytes) -> dict:
         """Take an uploaded CSV file and train on it from now on.
@@ -256,9 +258,11 @@ class Session:
                 warnings.catch_warnings():
             # A diverging run shows as a loss of NaN on the page, which says what to do.
             warnings.simplefilter("ignore", NonFiniteLossWarning)
-            self.model.fit(self.x_train, self.y_train, epochs=1,
-                           batch_size=self.settings["batch_size"],
-                           verbose=0)
+            history = self.model.fit(self.x_train, self.y_train, epochs=1,
+                                     batch_size=self.settings["batch_size"], verbose=0)
+            # fit keeps weights with finite outputs; the page still says it diverged.
+            self.diverged = self.diverged or (history.stopped_reason or "").startswith(
+                "non-finite")
             self.epoch += 1
 
     def tick(self) -> dict:
@@ -271,6 +275,8 @@ class Session:
         """Train and test loss of the current weights (test is None without test points)."""
         with self.lock, np.errstate(over="ignore", invalid="ignore"):
             train = float(self.model.evaluate(self.x_train, self.y_train)["loss"])
+            if self.diverged:
+                return math.nan, (None if len(self.x_test) == 0 else math.nan)
             if len(self.x_test) == 0:
                 return train, None
             return train, float(self.model.evaluate(self.x_test, self.y_test)["loss"])

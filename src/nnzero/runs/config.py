@@ -74,6 +74,7 @@ DEFAULTS = {
     "target": None,  # a column name, or its index (0 the first, -1 the last)
     "encoding": None,  # of the CSV file (default utf-8)
     "delimiter": None,  # of the CSV file (default: sniffed from the header)
+    "standardize": True,  # CSV features scaled to mean 0, variance 1 (folded into the model)
     "data_dir": None,
     "samples": 1000,  # size of a generated toy set
     "limit": None,
@@ -308,7 +309,7 @@ def _check_values(config: dict) -> dict:
     if c["learning_rate"] is not None:
         c["learning_rate"] = check_positive(_from_text(c["learning_rate"], float),
                                             "learning_rate")
-    for key in ("nesterov", "batch_norm", "augment_flip"):
+    for key in ("nesterov", "batch_norm", "augment_flip", "standardize"):
         c[key] = check_bool(c[key], key)
     _check_combinations(c)
     if c["out"] is None:

@@ -194,7 +194,8 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print, out_
     n_outputs = model.output_width((data.n_features,))
     encode = lambda y: encode_targets(y, model.loss, n_outputs)  # noqa: E731
     plan = plan_fit(config, data, encode, regression=regression,
-                    scale_features=data.extra.get("scale_features", False))
+                    scale_features=data.extra.get("scale_features", False)
+                    and config.get("standardize", True))
     say(f"{data.name}: {len(data.x_train)} training, "
         f"{0 if data.x_val is None else len(data.x_val)} validation and {len(data.x_test)} "
         f"test samples of {data.n_features} features, "
