@@ -83,13 +83,24 @@ def on_config(config):
     return config
 
 
+def _load(name: str):
+    """The module, or None when an optional dependency of it is missing (its
+    page is then rendered from the source alone, which mkdocstrings reads
+    without importing)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        log.info("%s not imported (%s); its page comes from the source alone", name, err)
+        return None
+
+
 def _module_page(name: str, is_package: bool) -> str:
-    module = importlib.import_module(name)
+    module = _load(name)
     lines = [f"# `{name}`", "", f"::: {name}", "    options:", "      show_root_heading: false"]
     if is_package:
         # A package page shows its docstring and what it defines itself; the
         # names it re-exports are documented on their own module's page.
-        exported = [n for n in getattr(module, "__all__", [])
+        exported = [n for n in getattr(module, "__all__", None) or []
                     if getattr(getattr(module, n, None), "__module__", None) == name]
         lines.append(f"      members: {exported!r}" if exported else "      members: false")
         children = [m for m, _ in public_modules() if m.rsplit(".", 1)[0] == name]
@@ -110,7 +121,7 @@ def _index_page(modules) -> str:
         "",
     ]
     for name, _ in modules:
-        first = (importlib.import_module(name).__doc__ or "").strip().splitlines()
+        first = (getattr(_load(name), "__doc__", None) or "").strip().splitlines()
         summary = first[0] if first else ""
         lines.append(f"- [`{name}`]({name}.md): {summary}")
     return "\n".join(lines) + "\n"
