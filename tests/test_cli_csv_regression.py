@@ -1,6 +1,7 @@
 """Tables in, predictions out; regression, early stopping, per-layer
 activations and class weights from the command line."""
 
+import contextlib
 import csv
 import gzip
 import io
@@ -112,11 +113,19 @@ def test_csv_from_a_pipe(tmp_path):
     _iris_like(data)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=lambda: fifo.write_bytes(data.read_bytes()))
+    def feed():
+        with contextlib.suppress(BrokenPipeError):
+            fifo.write_bytes(data.read_bytes())
+
+    writer = threading.Thread(target=feed, daemon=True)
     writer.start()
     try:
         out = _train(tmp_path, "--csv", fifo, "--target", "species")
     finally:
+        # If the run failed before reading the pipe, the writer still waits
+        # for a reader: open and close the read end so it never hangs.
+        if writer.is_alive():
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
         writer.join()
     assert json.loads((out / "metrics.json").read_text())["n_test"] == 30
 
