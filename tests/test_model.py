@@ -12,7 +12,7 @@ import pytest
 import nnzero as nz
 from nnzero import InvalidArgumentError, InvalidTypeError, NotCompiledError
 from nnzero.layers import Dense, Dropout, Flatten
-from refusals import N_FEATURES as DATA_FEATURES
+from refusals import N_FEATURES as DATA_FEATURES  # refusals.data's width, not 4
 from refusals import NAN, assert_same_state, data, raises, state_of, trained_classifier
 from small_models import N_CLASSES, N_FEATURES, assert_weights_equal, blobs, mlp, weights_differ
 

@@ -22,7 +22,7 @@ import nnzero as nz
 from model_files import original_files
 from nnzero import ModelFileError
 from nnzero.layers import Dense, Dropout
-from refusals import N_FEATURES as DATA_FEATURES
+from refusals import N_FEATURES as DATA_FEATURES  # refusals.data's width, not 4
 from refusals import raises, trained_classifier
 from small_models import N_CLASSES, N_FEATURES, assert_weights_equal, blobs, mlp
 
