@@ -71,13 +71,51 @@ class ActivationFunction:
     differentiable = True
 
     def forward(self, z: np.ndarray) -> np.ndarray:
+        """The activations ``a = f(z)``, element-wise (row-wise for softmax).
+
+        Parameters
+        ----------
+        z : ndarray
+            Pre-activations, one row per sample.
+
+        Returns
+        -------
+        ndarray
+            ``a``, the shape of ``z``.
+        """
         raise NotImplementedError
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``da/dz`` element-wise.
+
+        Parameters
+        ----------
+        z : ndarray
+            The pre-activations.
+        a : ndarray
+            ``forward(z)``, which some functions reuse (sigmoid: ``a * (1 - a)``).
+
+        Returns
+        -------
+        ndarray
+        """
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """Gradient with respect to ``z`` given the gradient with respect to ``a``."""
+        """Gradient with respect to ``z`` given the gradient with respect to ``a``.
+
+        Parameters
+        ----------
+        grad : ndarray
+            ``dL/da``.
+        z, a : ndarray
+            The pre-activations and activations of the forward pass.
+
+        Returns
+        -------
+        ndarray
+            ``dL/dz = grad * derivative(z, a)`` (softmax applies its Jacobian).
+        """
         return grad * self.derivative(z, a)
 
     def get_config(self) -> dict:

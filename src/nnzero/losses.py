@@ -160,13 +160,38 @@ class Loss:
 
     # -- the two methods a user-defined loss must provide ---------------------
     def value(self, y_true, y_pred, sample_weight=None) -> float:
-        """Mean loss over the batch: ``sum(w_i * l_i) / n``."""
+        """Mean loss over the batch: ``sum(w_i * l_i) / n``.
+
+        Parameters
+        ----------
+        y_true : ndarray
+            Targets, as ``prepare_targets`` returns them.
+        y_pred : ndarray, shape (n_samples, n_outputs)
+            The model's outputs (logits when ``from_logits``).
+        sample_weight : ndarray, shape (n_samples,), optional
+            Weight ``w_i`` of each sample (1 without).
+
+        Returns
+        -------
+        float
+        """
         if self.from_logits:
             return _reduce(self.per_sample_from_logits(y_true, y_pred), sample_weight)
         return _reduce(self.per_sample(y_true, y_pred), sample_weight)
 
     def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
-        """Gradient of :meth:`value` w.r.t. ``y_pred`` (batch mean, weighted)."""
+        """Gradient of :meth:`value` w.r.t. ``y_pred`` (batch mean, weighted).
+
+        Parameters
+        ----------
+        y_true, y_pred, sample_weight
+            As for :meth:`value`.
+
+        Returns
+        -------
+        ndarray
+            The shape of ``y_pred``.
+        """
         if self.from_logits:
             return self.gradient_wrt_logits(y_true, self.activate(y_pred), sample_weight)
         return _scale(self.per_sample_gradient(y_true, y_pred), sample_weight)

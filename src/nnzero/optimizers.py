@@ -106,7 +106,15 @@ class Optimizer:
         self.built = True
 
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """One update step of every parameter, in place."""
+        """One update step of every parameter, in place.
+
+        Parameters
+        ----------
+        params : list of ndarray
+            The parameters, updated in place.
+        grads : list of ndarray
+            Their gradients, in the same order.
+        """
         if not self.built:
             self.build(params)
         lr = self.current_learning_rate()

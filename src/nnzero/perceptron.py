@@ -71,7 +71,26 @@ class Perceptron:
         self.activation = Step()
 
     def fit(self, x, y) -> Perceptron:
-        """Train until an epoch makes no mistakes or ``max_epochs`` is reached."""
+        """Train until an epoch makes no mistakes or ``max_epochs`` is reached.
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, n_features)
+            The samples.
+        y : array-like, shape (n_samples,)
+            Two distinct labels, of any type.
+
+        Returns
+        -------
+        Perceptron
+            Itself, fitted.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If ``x`` is not 2-D, the lengths differ, or ``y`` does not hold
+            exactly two labels.
+        """
         x = as_float_array(x, "x", np.float64)
         if x.ndim != 2:
             raise InvalidArgumentError(
@@ -111,7 +130,16 @@ class Perceptron:
         return 1.0 if row @ self.weights_ + self.bias_ >= 0 else 0.0
 
     def decision_function(self, x) -> np.ndarray:
-        """``x . w + b`` per sample."""
+        """``x . w + b`` per sample.
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
         x = as_float_array(x, "x", np.float64)
         if not hasattr(self, "weights_"):
             raise InvalidArgumentError("This Perceptron is not fitted yet; call fit first.")
@@ -122,7 +150,16 @@ class Perceptron:
         return x @ self.weights_ + self.bias_
 
     def predict(self, x) -> np.ndarray:
-        """The original label of the side of the hyperplane each sample is on."""
+        """The original label of the side of the hyperplane each sample is on.
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
         side = self.activation.forward(self.decision_function(x)).astype(np.int64)
         return self.classes_[side]
 

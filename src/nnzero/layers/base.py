@@ -58,7 +58,17 @@ class Layer:
         self.needs_input_grad = True
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype) -> None:
-        """Create parameters for inputs of shape ``(batch,) + input_shape``."""
+        """Create parameters for inputs of shape ``(batch,) + input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            The shape of one sample.
+        rng : numpy.random.Generator
+            The model's generator, for initial weights and random draws.
+        dtype : numpy dtype
+            The model's float type.
+        """
         self.input_shape = tuple(input_shape)
         self.built = True
 
