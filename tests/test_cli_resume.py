@@ -229,3 +229,17 @@ def test_huge_generated_set_is_refused(monkeypatch, capsys):
     assert main(["train", "--dataset", "moons", "--samples", "100000000000", "--out",
                  "/tmp/nnzero-never-written"]) == 2
     assert "samples 100000000000: generating them" in capsys.readouterr().err
+
+
+def test_train_run_into_an_old_directory_drops_the_old_plots(tmp_path):
+    from nnzero.runs import resolve_config, train_run
+
+    out = tmp_path / "run"
+    out.mkdir()
+    for name in ("history.png", "confusion_matrix.png", "decision_boundary.png"):
+        (out / name).write_bytes(b"an older run's plot")
+    config = resolve_config(overrides={"dataset": "moons", "samples": 100, "epochs": 1,
+                                       "layers": "4", "out": str(out)})
+    train_run(config, plots=False, log=None)
+    assert not list(out.glob("*.png"))
+    assert "<img" not in (out / "report.html").read_text()
