@@ -331,6 +331,14 @@ def test_a_trace_matches_the_engines_own_backward_pass():
                        atol=1e-7)
 
 
+def test_a_trace_comes_from_model_trace_where_the_library_has_it():
+    dense_only = trace_sample(Session({"layers": [3]}), 0)
+    expected = "model.trace" if callable(getattr(nz.Sequential, "trace", None)) else "layers"
+    assert dense_only["source"] == expected
+    # Dropout and batch normalisation train differently from what the page draws.
+    assert trace_sample(Session({"layers": [3], "batch_norm": True}), 0)["source"] == "layers"
+
+
 def test_a_trace_with_one_input_keeps_its_kernel_gradient_a_matrix():
     t = trace_sample(Session({"features": ["x1x2"], "layers": [3]}), 0)
     assert np.shape(t["layers"][0]["grad_kernel"]) == (1, 3)

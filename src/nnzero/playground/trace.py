@@ -37,7 +37,8 @@ def trace_sample(session, index: int) -> dict:
     then the output) the neurons' pre-activations ``z``, outputs ``a``, the
     gradients ``grad_a`` = dL/da and ``grad_z`` = dL/dz, and ``grad_kernel``,
     the gradient of the loss with respect to the column's incoming weights
-    (rows: the inputs of the column).
+    (rows: the inputs of the column), and ``source``: ``"model.trace"`` where
+    the library's own trace computed them, else ``"layers"``.
 
     Raises
     ------
@@ -58,6 +59,9 @@ def trace_sample(session, index: int) -> dict:
             loss_value = float(loss.value(y, out))
             grad = np.asarray(loss.gradient(y, out), dtype=np.float64)
             _backward(records, grad)
+            source = "layers"
+            if _library_trace(model, records, session.y_train[index:index + 1], grad):
+                source = "model.trace"
         row = session.train_rows[index]
         return {
             "type": "trace",
@@ -67,6 +71,7 @@ def trace_sample(session, index: int) -> dict:
             "label": float(y[0, 0]),
             "loss": loss_value,
             "epoch": session.epoch,
+            "source": source,
             "layers": [{**{key: _plain(c[key]) for key in ("z", "a", "grad_a", "grad_z")},
                         "grad_kernel": np.nan_to_num(c["grad_kernel"]).tolist()}
                        for c in records],
@@ -117,6 +122,27 @@ def _backward(records, grad):
             elif kind == "scale":
                 grad = grad * z  # z holds the slope here
         column.setdefault("grad_z", column.get("grad_z_dense"))
+
+
+def _library_trace(model, records, y, output_grad) -> bool:
+    """Take the numbers from the library's ``model.trace`` where it has one.
+
+    ``model.trace`` runs the training pass itself, in training mode; for a
+    network of Dense layers only (no dropout or batch normalisation, whose
+    training mode differs from what the page draws) that is the same pass,
+    so its ``z``, ``a``, ``dz`` and ``dW`` replace the ones computed above.
+    Returns whether it did.
+    """
+    library = getattr(model, "trace", None)
+    if not callable(library) or not all(isinstance(layer, layers.Dense)
+                                        for layer in model.layers):
+        return False
+    t = library(records[0]["input"].astype(model.layers[0].kernel.dtype), y)
+    grad_a = output_grad
+    for column, lt, dense in reversed(list(zip(records, t, model.layers, strict=True))):
+        column.update(z=lt.z, a=lt.a, grad_z=lt.dz, grad_kernel=lt.dW, grad_a=grad_a)
+        grad_a = np.asarray(lt.dz, dtype=np.float64) @ dense.kernel.T.astype(np.float64)
+    return True
 
 
 def _plain(a):

@@ -196,7 +196,8 @@ window.nnzDraw = function (state, $) {
       ? v.toExponential(2) : v.toFixed(3));
     const head = document.createElement("p");
     head.textContent = `Sample ${t.index} at (${fmt(t.point[0])}, ${fmt(t.point[1])}), ` +
-      `label ${fmt(t.label)}, loss ${fmt(t.loss)}. Forward: z, a; backward: dL/da, dL/dz.`;
+      `label ${fmt(t.label)}, loss ${fmt(t.loss)}. Forward: z, a; backward: dL/da, dL/dz ` +
+      `(computed by ${t.source === "model.trace" ? "the library's model.trace" : "the layers"}).`;
     const table = document.createElement("table");
     const header = table.insertRow();
     for (const h of ["column", "neuron", "z", "a", "dL/da", "dL/dz"]) {
