@@ -39,6 +39,8 @@ PLOT_FILES = {
     "misclassified.png": "Misclassified test images (true → predicted)",
     "first_layer_weights.png": "First-layer weights, one image per hidden unit",
     "decision_boundary.png": "Decision boundary, with the test samples",
+    "layer_stats.png": "Per layer: activations, saturated or dead units, gradient norms and "
+                       "update-to-weight ratios while training",
     "predicted_vs_true.png": "Predicted against true values on the test set",
 }
 _IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"GIF87a": "image/gif", b"GIF89a": "image/gif"}

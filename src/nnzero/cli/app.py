@@ -4,7 +4,8 @@ Example
 -------
 >>> from nnzero.cli.app import cli
 >>> sorted(cli.commands)
-['datasets', 'demo', 'evaluate', 'export-onnx', 'playground', 'predict', 'report', 'train']
+['compare', 'datasets', 'demo', 'evaluate', 'export-onnx', 'playground', 'predict',
+ 'report', 'train']
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import click
 
 from .._version import __version__
+from .compare import compare as compare_command
 from .playground import playground
 
 __all__ = ["cli"]
@@ -75,6 +77,9 @@ _TRAIN_HELP = {
     "samples": "Samples generated for a toy dataset.",
     "limit": "Train on the first N training samples only (quick runs).",
     "test_split": "Share held out for testing when a set has no test part.",
+    "pooled_test_split": "Pool an image set's training and test images and hold out this "
+                         "share of them for testing, drawn from --split-seed (0: keep the "
+                         "set's own test part).",
     "validation_split": "Share of the training samples held out for validation (0 for none).",
     "split_seed": "Seed of the validation split (default: --seed).",
     "layers": "Hidden-layer sizes, comma-separated.",
@@ -99,6 +104,11 @@ _TRAIN_HELP = {
     "input_dropout": "Dropout rate on the inputs.",
     "dropout": "Dropout rate after each hidden layer.",
     "batch_norm": "Batch normalisation before each hidden activation (true/false).",
+    "use_bias": "A bias in every Dense layer (true/false).",
+    "log_every": "Keep the loss and accuracy of every N batches in batch_history.json "
+                 "(default: per epoch only).",
+    "layer_stats": "Record per-layer activations, saturation, gradient norms and update "
+                   "ratios every N updates into layer_stats.json and the report (0: none).",
     "l2": "L2 penalty on every kernel.",
     "max_norm": "Cap on the norm of each unit's incoming weights (0: none).",
     "label_smoothing": "Label smoothing of the cross-entropy.",
@@ -114,6 +124,7 @@ _TRAIN_HELP = {
 # Types of the settings whose default is None (not set), so not told by it.
 _UNSET_TYPES = {"limit": int, "split_seed": int, "learning_rate": float, "dataset": str,
                 "target": str, "csv": click.Path(dir_okay=False), "encoding": str,
+                "log_every": int,
                 "delimiter": str, "class_weight": str,
                 "data_dir": click.Path(file_okay=False), "out": click.Path(file_okay=False)}
 
@@ -454,6 +465,9 @@ def demo(args):
 
 
 cli.add_command(playground)
+
+cli.add_command(compare_command)
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(cli())

@@ -48,6 +48,7 @@ class FitArguments:
     verbose: int
     callbacks: list
     checkpointer: Checkpointer | None
+    log_every: int | None = None
 
 
 def prepare_fit(model, request: Mapping) -> FitArguments:
@@ -76,6 +77,9 @@ def prepare_fit(model, request: Mapping) -> FitArguments:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise InvalidArgumentError(f"`verbose` must be 0, 1 or 2. Received: verbose={verbose!r}")
     shuffle = check_bool(request["shuffle"], "shuffle")
+    log_every = request.get("log_every")
+    if log_every is not None:
+        log_every = check_int(log_every, "log_every", low=1)
     callbacks = check_callbacks(request["callbacks"])
     checkpointer = None
     if request["checkpoint_dir"] is not None:
@@ -129,7 +133,7 @@ def prepare_fit(model, request: Mapping) -> FitArguments:
         arrays = [x, y, weights, *(val or ())]
         checkpointer.prepare(model, arrays, input_shape, batch_size, shuffle, epochs)
     return FitArguments(x, y, weights, val, input_shape, epochs, batch_size, shuffle, verbose,
-                        callbacks, checkpointer)
+                        callbacks, checkpointer, log_every)
 
 
 def check_sample_weight(sample_weight, n: int, name: str = "sample_weight"):

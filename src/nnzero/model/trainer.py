@@ -49,6 +49,7 @@ class Trainer:
         class_weight=None,
         checkpoint_dir=None,
         checkpoint_every: int | None = None,
+        log_every: int | None = None,
     ):
         """Train for ``epochs`` passes over ``(x, y)`` and return a :class:`History`.
 
@@ -63,6 +64,13 @@ class Trainer:
         ``fit`` again with the same directory resumes where it stopped, with
         bit-identical results, and Ctrl-C stops after the current batch and
         returns the history so far. See :mod:`nnzero.model.checkpoint`.
+
+        ``log_every=N`` also keeps the mean loss and metrics of every N
+        batches in ``history.batches``, so a noisy stochastic descent can be
+        drawn against full-batch descent (:func:`nnzero.plot.compare`).
+        ``verbose=1`` draws a progress bar per epoch with the running loss
+        when the output is a terminal, and one line per epoch otherwise;
+        ``verbose=2`` always writes one line per epoch.
 
         Every argument is checked before anything is built or trained.
 

@@ -30,9 +30,10 @@ import numpy as np
 from ..errors import NonFiniteLossWarning
 from ..threads import largest_product, threads_for_products
 from .batching import EpochBatches
-from .callbacks import Callback, CallbackList, History
+from .callbacks import BatchLog, Callback, CallbackList, History
 from .checkpoint import interruptible
 from .fit_arguments import FitArguments
+from .progress import EpochBar, use_bar
 from .step import TrainStep
 
 
@@ -45,8 +46,15 @@ def run_fit(model, arguments: FitArguments) -> History:
     history = History()
     model.history = history
     model.stop_training = False
+    per_epoch = math.ceil(len(args.x) / args.batch_size) if len(args.x) else 1
+    extra = []
+    if args.log_every:
+        extra.append(BatchLog(args.log_every, history, per_epoch))
+    bar = EpochBar(epochs, per_epoch) if verbose == 1 and use_bar() else None
+    if bar is not None:
+        extra.append(bar)
     # The checkpointer comes last: it saves what the other callbacks decided.
-    hooks = [*args.callbacks, *([checkpointer] if checkpointer else [])]
+    hooks = [*args.callbacks, *extra, *([checkpointer] if checkpointer else [])]
     callback_list = CallbackList([history, *hooks], model)
     callback_list.on_train_begin()
     first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose)
@@ -88,7 +96,9 @@ def run_fit(model, arguments: FitArguments) -> History:
             logs["epoch_time"] = time.perf_counter() - start
             logs["learning_rate"] = lr
             callback_list.on_epoch_end(epoch, logs)
-            if verbose:
+            if bar is not None:
+                bar.finish(_epoch_line(epoch, epochs, logs))
+            elif verbose:
                 print(_epoch_line(epoch, epochs, logs), flush=True)
             if model.stop_training:
                 break

@@ -20,6 +20,8 @@ releases it. In a notebook a returned figure displays itself.
 - ``samples``: a labelled grid of images.
 - ``hidden_units``: the images a hidden layer's units respond to most.
 - ``lr_find``: the loss against the rate of a learning-rate range test.
+- ``layer_stats``: per-layer activations, saturation, gradients and updates
+  recorded by ``nnzero.callbacks.LayerStats``.
 - ``compare`` / ``comparison_table``: several runs against epochs, updates
   and seconds, with a table of accuracy and time per epoch.
 
@@ -42,7 +44,7 @@ from nnzero.plot.animation import boundary_animation
 from nnzero.plot.architecture import architecture
 from nnzero.plot.boundary import boundary_grid, decision_boundary
 from nnzero.plot.compare import compare, comparison_table
-from nnzero.plot.diagnostics import lr_find
+from nnzero.plot.diagnostics import layer_stats, lr_find
 from nnzero.plot.functions import activations
 from nnzero.plot.images import first_layer_weights, misclassified
 from nnzero.plot.paths import optimizer_paths
@@ -62,6 +64,7 @@ __all__ = [
     "first_layer_weights",
     "hidden_units",
     "history",
+    "layer_stats",
     "lr_find",
     "misclassified",
     "optimizer_paths",

@@ -79,6 +79,7 @@ DEFAULTS = {
     "samples": 1000,  # size of a generated toy set
     "limit": None,
     "test_split": 0.2,  # share held out for testing where a set has no test part
+    "pooled_test_split": 0.0,  # pool an image set's train and test parts, hold out this share
     "validation_split": 0.1,
     "split_seed": None,  # seed of the validation split (default: seed)
     "layers": [128, 64],
@@ -99,6 +100,9 @@ DEFAULTS = {
     "input_dropout": 0.0,  # dropout on the inputs, before the first layer
     "dropout": 0.0,
     "batch_norm": False,  # batch normalisation before each hidden activation
+    "use_bias": True,  # a bias in every Dense layer (tutorial 003 has none)
+    "log_every": None,  # keep the loss and accuracy of every N batches (batch_history.json)
+    "layer_stats": 0,  # per-layer statistics every N updates (0: none; layer_stats.json)
     "l2": 0.0,
     "max_norm": 0.0,  # cap on each unit's incoming weight norm (0: none)
     "label_smoothing": 0.0,
@@ -285,7 +289,7 @@ def _check_values(config: dict) -> dict:
     _check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
                      ("warmup", 0), ("augment_shift", 0), ("split_seed", 0), ("limit", 2),
-                     ("early_stopping", 0)):
+                     ("early_stopping", 0), ("log_every", 1), ("layer_stats", 0)):
         if c[key] is not None:  # split_seed and limit may be unset
             c[key] = check_int(_from_text(c[key], int), key, low=low)
     for key in ("seed", "split_seed"):
@@ -299,7 +303,8 @@ def _check_values(config: dict) -> dict:
         raise ConfigError(f"data_dir {c['data_dir']!r} is not a directory (it does not exist, "
                           "or is a file).")
     c["test_split"] = _fraction(c, "test_split", allow_zero=False)
-    for key in ("validation_split", "dropout", "input_dropout", "label_smoothing"):
+    for key in ("validation_split", "dropout", "input_dropout", "label_smoothing",
+                "pooled_test_split"):
         c[key] = _fraction(c, key, allow_zero=True)
     for key in ("max_norm", "l2"):
         c[key] = check_number(_from_text(c[key], float), key, low=0.0)
@@ -309,7 +314,7 @@ def _check_values(config: dict) -> dict:
     if c["learning_rate"] is not None:
         c["learning_rate"] = check_positive(_from_text(c["learning_rate"], float),
                                             "learning_rate")
-    for key in ("nesterov", "batch_norm", "augment_flip", "standardize"):
+    for key in ("nesterov", "batch_norm", "augment_flip", "standardize", "use_bias"):
         c[key] = check_bool(c[key], key)
     _check_combinations(c)
     if c["out"] is None:
@@ -337,6 +342,10 @@ def _check_combinations(c) -> None:
         raise ConfigError("warmup (epochs) needs schedule = 'cosine' and fewer warm-up epochs than "
                           f"epochs. Received: warmup={c['warmup']}, "
                           f"epochs={c['epochs']}, schedule={c['schedule']!r}")
+    if c["pooled_test_split"] and c["dataset"] not in IMAGE_DATASETS:
+        raise ConfigError(
+            "pooled_test_split pools an image set's training and test parts; it applies to "
+            f"{', '.join(IMAGE_DATASETS)} only. Received: dataset={c['dataset'] or c['csv']!r}")
     if c["label_smoothing"] and "categorical" not in c["loss"]:
         raise ConfigError("label_smoothing applies to the categorical cross-entropies only. "
                           f"Received: loss={c['loss']!r}")

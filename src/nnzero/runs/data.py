@@ -108,6 +108,14 @@ def load_run_data(config: dict) -> RunData:
                  "scale_features": True}
     elif name in IMAGE_DATASETS:
         (x_train, y_train), (x_test, y_test), source = _load_images(name, config)
+        if config.get("pooled_test_split"):
+            # Tutorial 003's split: every image pooled, a random share held out
+            # (not stratified, as scikit-learn's train_test_split by default).
+            pooled_seed = seed if config.get("split_seed") is None else config["split_seed"]
+            (x_train, y_train), (x_test, y_test) = _split(
+                np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test]),
+                config["pooled_test_split"], pooled_seed, "test", stratify=False)
+            source += f" (training and test pooled, {config['pooled_test_split']:g} held out)"
         side = IMAGE_DATASETS[name]
         image_shape = (side, side)
         class_names = list(FASHION_CLASSES) if name == "fashion-mnist" else [

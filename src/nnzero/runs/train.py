@@ -39,6 +39,7 @@ from .._io import atomic_write_bytes, numpy_scalar_to_python
 from .._version import __version__
 from ..errors import InvalidArgumentError, NonFiniteLossWarning
 from ..model import Sequential
+from ..model.callbacks import LayerStats
 from ..report import PLOT_FILES, write_report
 from .config import to_toml
 from .data import RunData, encode_targets, load_run_data
@@ -132,10 +133,12 @@ def build_model(config: dict, n_classes: int, n_train: int | None = None,
                        layers_module.Activation(activation)]
         else:
             layers.append(layers_module.Dense(units, activation=activation,
+                                              use_bias=config.get("use_bias", True),
                                               kernel_initializer=kernel, **dense))
         if config["dropout"]:
             layers.append(layers_module.Dropout(config["dropout"]))
     layers.append(layers_module.Dense(n_outputs, activation=output_activation,
+                                      use_bias=config.get("use_bias", True),
                                       kernel_initializer=kernels[-1], **dense))
     model = Sequential(layers, seed=config["seed"], dtype=config["dtype"])
     optimizer = {"name": config["optimizer"]}
@@ -209,12 +212,14 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print, out_
         # A diverging run overflows; fit stops it, and the reason is logged
         # below and kept in metrics.json rather than warned about.
         warnings.simplefilter("ignore", NonFiniteLossWarning)
+        stats = [LayerStats(every=config["layer_stats"])] if config.get("layer_stats") else []
         history = model.fit(plan.x, plan.y, epochs=config["epochs"],
                             batch_size=config["batch_size"], validation_data=plan.validation,
                             callbacks=[*plan.callbacks, *(callbacks(data) if callable(callbacks)
-                                                          else callbacks)],
+                                                          else callbacks), *stats],
                             verbose=0, checkpoint_dir=checkpoint_dir,
-                            checkpoint_every=checkpoint_every, **plan.kwargs)
+                            checkpoint_every=checkpoint_every,
+                            log_every=config.get("log_every"), **plan.kwargs)
     train_seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
     out = Path(out_dir if out_dir is not None else config["out"])
@@ -248,6 +253,12 @@ def train_run(config: dict, *, callbacks=(), plots: bool = True, log=print, out_
     atomic_write_bytes(out / "config.toml", to_toml(resolved).encode())
     for name in PLOT_FILES:  # a plot an earlier run left here is not this run's
         (out / name).unlink(missing_ok=True)
+    for name, record in (("batch_history.json", history.batches),  # fit's log_every
+                         ("layer_stats.json", stats[0].as_dict() if stats else None)):
+        if record:
+            _write_json(out / name, record)
+        else:
+            (out / name).unlink(missing_ok=True)
     if plots:
         for problem in write_plots(out, model, history, data, predicted):
             say(f"Skipped a plot: {problem}")
@@ -298,6 +309,9 @@ def write_plots(out, model, history, data: RunData, predicted) -> list[str]:
     if data.n_features == 2 and not data.extra.get("regression"):
         jobs["decision_boundary.png"] = lambda: plot.decision_boundary(
             model, data.x_test, data.y_test, class_names=data.class_names)
+    if (Path(out) / "layer_stats.json").is_file():  # written when the run recorded them
+        jobs["layer_stats.png"] = lambda: plot.layer_stats(
+            json.loads((Path(out) / "layer_stats.json").read_text(encoding="utf-8")))
     problems = []
     for name, draw in jobs.items():
         try:
