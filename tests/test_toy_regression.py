@@ -46,3 +46,13 @@ def test_generator_is_used_as_is():
     rng = np.random.default_rng(0)
     first = make_sine(5, seed=rng)[0]
     assert not np.array_equal(first, make_sine(5, seed=rng)[0])
+
+
+def test_every_regression_set_is_a_run_dataset_and_listed():
+    from nnzero.cli.catalog import dataset_rows
+    from nnzero.runs.config import DATASETS, REGRESSION_DATASETS
+
+    assert set(REGRESSION_DATASETS) == set(REGRESSION_TOY_SETS) <= set(DATASETS)
+    listed = {row.name: row for row in dataset_rows(verify=False)}
+    for name, (_, features) in REGRESSION_TOY_SETS.items():
+        assert listed[name].kind.startswith(f"toy regression, {features} feature")

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..runs.config import TOY_DATASETS
+from ..runs.config import REGRESSION_DATASETS, TOY_DATASETS
 
 __all__ = ["DatasetRow", "dataset_rows", "format_rows"]
 
+_REGRESSION_DESCRIPTIONS = {
+    "sine": (1, "sin(x) with Gaussian noise"),
+    "friedman": (5, "Friedman's first regression function"),
+}
 _TOY_DESCRIPTIONS = {
     "moons": "two interleaving half circles",
     "circles": "a circle inside a ring",
@@ -89,6 +93,11 @@ def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
         features = 3 if name == "tutorial_001" else 2
         rows.append(DatasetRow(name, f"toy, {features} features", "generated from --seed",
                                _TOY_DESCRIPTIONS.get(name, "")))
+    for name in REGRESSION_DATASETS:
+        features, text = _REGRESSION_DESCRIPTIONS[name]
+        rows.append(DatasetRow(name, f"toy regression, {features} feature"
+                               + ("s" if features > 1 else ""), "generated from --seed",
+                               text + " (--loss mse)"))
     return rows
 
 
