@@ -76,9 +76,34 @@ class Layer:
         return tuple(input_shape)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """The layer's output for a batch, keeping what ``backward`` needs.
+
+        Parameters
+        ----------
+        x : ndarray, shape (batch,) + input_shape
+            The batch.
+        training : bool, default False
+            Training mode (dropout and augmentation active, batch statistics).
+
+        Returns
+        -------
+        ndarray
+        """
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Fill ``self.grads`` and return the gradient with respect to the input.
+
+        Parameters
+        ----------
+        grad : ndarray
+            ``dL/d(output)`` of the last ``forward`` in training mode.
+
+        Returns
+        -------
+        ndarray
+            ``dL/d(input)``, the shape of that forward pass's ``x``.
+        """
         raise NotImplementedError
 
     def penalty(self) -> float:

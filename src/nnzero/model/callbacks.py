@@ -50,15 +50,23 @@ class Callback:
     def set_model(self, model) -> None:
         self.model = model
 
-    def on_train_begin(self, logs=None): ...
+    def on_train_begin(self, logs=None):
+        """Called once before the first epoch (``logs`` is empty)."""
 
-    def on_train_end(self, logs=None): ...
+    def on_train_end(self, logs=None):
+        """Called once after the last epoch, also after early stopping."""
 
-    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called before each epoch; ``epoch`` counts from 0."""
 
-    def on_epoch_end(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None):
+        """Called after each epoch with its ``logs``: ``loss``, the metrics,
+        the ``val_`` entries, ``epoch_time`` and ``learning_rate``."""
 
-    def on_batch_end(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None):
+        """Called after each batch's update; ``batch`` counts from 0 within
+        the epoch and ``logs`` holds at least the batch's ``loss``. ``fit``
+        makes these calls only when some callback overrides this method."""
 
 
 class History(Callback):
