@@ -2,7 +2,9 @@
 
 :func:`resolve_config` merges defaults, a TOML file and overrides;
 :func:`train_run` loads the data, trains, and writes the run directory
-(model, history, metrics, plots and ``report.html``).
+(model, history, metrics, plots and ``report.html``); :func:`launch_run`
+does it as ``nnzero train`` does: checked first, staged beside the
+directory, checkpointed, resumable.
 
 Example
 -------
@@ -13,6 +15,7 @@ Example
 
 from .config import DATASETS, DEFAULTS, ConfigError, load_toml, resolve_config, to_toml
 from .data import RunData, encode_targets, load_run_data
+from .launch import RunInterruptedError, launch_run
 from .train import PLOT_FILES, RunResult, build_model, train_run, write_plots
 
 __all__ = [
@@ -21,9 +24,11 @@ __all__ = [
     "PLOT_FILES",
     "ConfigError",
     "RunData",
+    "RunInterruptedError",
     "RunResult",
     "build_model",
     "encode_targets",
+    "launch_run",
     "load_run_data",
     "load_toml",
     "resolve_config",

@@ -1,7 +1,9 @@
 """Train from a resolved config and write the run's directory.
 
 The directory holds ``model.nnz``, ``history.json`` and ``history.csv``,
-``predictions.csv`` (true and predicted class of every test sample),
+``predictions.csv`` (true and predicted class of every test sample, with
+the label names and, for a CSV file, the file's data-row number; for a
+regression the true and predicted values),
 ``metrics.json`` (scores, timings, the resolved config, versions),
 ``config.toml`` (to run it again with ``nnzero train --config``), the plots
 as PNG, and ``report.html``.
