@@ -35,6 +35,11 @@ RUNS = {
         "reference": "loss and accuracy curves only (no number in the text)",
         "plots": ["history.png"],
     },
+    "tutorial_000_own": {
+        "reference": "tutorial 000 as written: its N(0, 0.01²) initialisation (curves only "
+                     "in the text)",
+        "plots": ["history.png"],
+    },
     "tutorial_001": {
         "reference": "100 % (a perfect score on its synthetic set)",
         "seeds": [2020],
@@ -49,6 +54,11 @@ RUNS = {
         "reference": "0 %-95 % validation accuracy, depending on the initialisation",
         "seeds": [0, 1, 2, 3, 4],
         "plots": ["history.png"],
+    },
+    "tutorial_003_own": {
+        "reference": "tutorial 003 as written: no biases, N(0, 1/fan_out) weights, its pooled "
+                     "split (15 % of 70,000 held out, seed 42); 0 %-95 % in the text",
+        "plots": ["history.png", "layer_stats.png"],
     },
     "tutorial_004": {
         "reference": "about 99 % training, 98 % validation",
