@@ -218,3 +218,30 @@ def test_really_read_only_directory_is_refused(tmp_path):
             subprocess.run(["chattr", "-i", str(ro)], capture_output=True, check=False)
         ro.chmod(0o755)
     assert _names(ro) == []
+
+
+def test_directory_of_other_files_is_refused(tmp_path):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "notes.txt").write_text("mine")
+    with pytest.raises(OutputDirError, match=r"holds files that are not an nnzero run's "
+                                             r"\('notes.txt'\)"):
+        check_output_dir(tmp_path / "project")
+    assert (tmp_path / "project" / "notes.txt").read_text() == "mine"
+
+
+def test_earlier_run_and_empty_directories_are_accepted(tmp_path):
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "metrics.json").write_text("{}")
+    (tmp_path / "old" / "notes.txt").write_text("x")
+    (tmp_path / "empty").mkdir()
+    assert check_output_dir(tmp_path / "old") == tmp_path / "old"
+    assert check_output_dir(tmp_path / "empty") == tmp_path / "empty"
+
+
+@pytest.mark.parametrize("where", [".", ".."])
+def test_current_directory_and_its_parents_are_refused(tmp_path, monkeypatch, where):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "model.nnz").write_text("x")
+    monkeypatch.chdir(tmp_path / "work")
+    with pytest.raises(OutputDirError, match="current directory"):
+        check_output_dir(where)

@@ -43,7 +43,7 @@ try:  # POSIX only; elsewhere two runs into one directory are not detected
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-__all__ = ["OutputDirError", "RunStage", "check_output_dir", "staging_path"]
+__all__ = ["RUN_MARKERS", "OutputDirError", "RunStage", "check_output_dir", "staging_path"]
 
 _LOCK = ".lock"
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths in one step
@@ -70,9 +70,11 @@ def staging_path(out) -> Path:
 def check_output_dir(out) -> Path:
     """Check, before any work, that a run can be written to directory ``out``.
 
-    ``out`` may exist (a directory, or a symbolic link to one: the run
-    replaces what the link points to) or not; its parent is created when
-    missing. A file, a device such as ``/dev/null``, a read-only place or a
+    ``out`` may exist (an earlier run's directory or an empty one, or a
+    symbolic link to one: the run replaces what the link points to) or
+    not; its parent is created when missing. A directory holding other
+    files, or the current directory, is refused: the run would replace it
+    whole. A file, a device such as ``/dev/null``, a read-only place or a
     pseudo-file system such as ``/proc`` raise :class:`OutputDirError` in
     one line. Returns the directory the run will replace.
 
@@ -100,6 +102,8 @@ def check_output_dir(out) -> Path:
                              "not a directory.")
     if not target.name:
         raise OutputDirError(f"{prefix}: a run needs a directory of its own, not the root.")
+    if info is not None:
+        _check_replaceable(target, prefix)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -120,6 +124,29 @@ def check_output_dir(out) -> Path:
     finally:
         shutil.rmtree(probe, ignore_errors=True)
     return target
+
+
+#: Files that mark a directory as a run's, which a new run may replace whole.
+RUN_MARKERS = ("metrics.json", "model.nnz", "config.toml", "settings.json", "checkpoint.nnz")
+
+
+def _check_replaceable(target: Path, prefix: str) -> None:
+    """A run replaces its directory whole: refuse one that holds the current
+    directory, or files that are not an earlier run's."""
+    here = Path.cwd().resolve()
+    real = target.resolve()
+    if real == here or real in here.parents:
+        raise OutputDirError(f"{prefix}: it is the current directory or holds it, and a run "
+                             "replaces its directory whole. Choose a new directory.")
+    try:
+        names = sorted(p.name for p in target.iterdir())
+    except OSError as err:
+        raise OutputDirError(f"{prefix}: it cannot be read ({err.strerror or err}).") from None
+    if names and not any(marker in names for marker in RUN_MARKERS):
+        shown = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
+        raise OutputDirError(
+            f"{prefix}: it holds files that are not an nnzero run's ({shown}), and a run "
+            "replaces its directory whole. Choose a new or empty directory.")
 
 
 def _pseudo_file_system(directory: Path) -> bool:
