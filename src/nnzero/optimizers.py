@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from . import schedules
+from . import _kernels, schedules
 from ._flat import FlatState
 from ._registry import Registry, config_of
 from ._validation import check_bool, check_number, check_positive
@@ -249,8 +249,15 @@ class SGD(Optimizer):
             )
         self.nesterov = nesterov
         self.slot_names = ("momentum",) if self.momentum else ()
+        if not self.momentum and not self.weight_decay:
+            _kernels.get("sgd")  # compiled now rather than at the first step
 
     def _update(self, param, grad, lr, state):
+        if not self.momentum and not self.weight_decay:
+            kernel = _kernels.get("sgd")
+            if kernel is not None and _kernels.usable(param, grad):
+                kernel(param, grad, param.dtype.type(lr))  # the same bits in one pass
+                return
         g = self._decayed(param, grad)
         tmp = self._scratch("t", param)
         if self.momentum:
@@ -520,6 +527,8 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("m", "v") + (("v_max",) if self.amsgrad else ())
+        if not self.amsgrad and not self.weight_decay:
+            _kernels.get("adam")  # compiled now rather than at the first step
 
     def _update(self, param, grad, lr, state):
         if self.decoupled:
@@ -529,7 +538,17 @@ class Adam(Optimizer):
         else:
             g = self._decayed(param, grad)
         t = self.iterations
-        m, v, tmp = state["m"], state["v"], self._scratch("t", param)
+        m, v = state["m"], state["v"]
+        kernel = None if self.amsgrad or self.weight_decay else _kernels.get("adam")
+        if kernel is not None and _kernels.usable(param, g, m, v):
+            # The rule below in one compiled pass, with its constants as
+            # scalars of the parameters' dtype (as NumPy converts them).
+            c = param.dtype.type
+            kernel(param, g, m, v, c(self.beta_1), c(1.0 - self.beta_1), c(self.beta_2),
+                   c(1.0 - self.beta_2), c(math.sqrt(1.0 - self.beta_2**t)), c(self.eps),
+                   c(lr / (1.0 - self.beta_1**t)))
+            return
+        tmp = self._scratch("t", param)
         # Written with out= into one reused temporary; the same operations in
         # the same order as m += (1 - b1) * g, v += (1 - b2) * (g * g), etc.
         m *= self.beta_1

@@ -125,6 +125,13 @@ class _PoolSections:
 _SECTIONS = _PoolSections()
 
 
+def blas_libraries_changed() -> None:
+    """Look for BLAS libraries afresh at the next section: something
+    (numba, compiling :mod:`nnzero._kernels`) loaded one of its own, which
+    the one-thread limit must cover too."""
+    _controller.cache_clear()
+
+
 def _release_blas_control():
     # threadpoolctl 3.8+ lets only the thread that first set OpenBLAS's
     # process-wide pool change it again, ignoring the others silently; the
