@@ -21,6 +21,8 @@ Where the modules that DESIGN.md does not name sit, and why:
 
 - ``threads`` (BLAS thread control) is bottom: it needs only threadpoolctl
   and ``_validation``, and the model reads it.
+- ``_kernels`` (the optional compiled optimizer updates) is bottom: it
+  needs only numpy, numba and ``threads``, and the optimizers read it.
 - ``perceptron`` is core, beside ``layers``: Rosenblatt's model is built
   from ``activations.Step`` and needs nothing of ``model``.
 - ``gradcheck`` is core, beside ``model``: it checks the model's own
@@ -50,7 +52,7 @@ RING_NAMES = {BOTTOM: "bottom", CORE_LEAF: "core (leaf)", CORE: "core",
 # (a prefix ``nnzero.layers`` covers the package and its submodules).
 RINGS = {
     BOTTOM: ["errors", "_validation", "_registry", "_io", "_flat", "_chunks", "_version",
-             "_targets", "threads"],
+             "_targets", "threads", "_kernels"],
     CORE_LEAF: ["activations", "initializers", "regularizers", "constraints", "schedules",
                 "metrics"],
     CORE: ["losses", "optimizers", "layers", "perceptron"],
