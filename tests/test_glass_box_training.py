@@ -177,3 +177,11 @@ def test_verbose_progress_bar_on_a_terminal(monkeypatch):
     assert "8/8" in text  # tqdm's count of batches
     assert "loss" in text
     assert "\r" in text  # redrawn in place as the epoch runs
+
+
+def test_layer_stats_of_a_model_without_dense_layers_is_empty():
+    model = nz.Sequential([nz.layers.Activation("softmax")], dtype="float64")
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    stats = nz.callbacks.LayerStats(every=1)
+    model.fit(X[:, :2], Y, epochs=1, batch_size=32, callbacks=[stats], verbose=0)
+    assert stats.layers == [] and stats.stats["grad_norm"].shape == (2, 0)

@@ -176,3 +176,15 @@ def test_errors():
     assert not model.built  # a failed call builds nothing
     model.trace(X, LABELS)
     assert model.built  # as fit, a first call builds the model from x
+
+
+def test_a_final_softmax_layer_is_traced_as_the_fused_step_computes_it():
+    model = model_of([nz.layers.Dense(4, activation="tanh"), nz.layers.Dense(3),
+                      nz.layers.Activation("softmax")])
+    t = model.trace(X, LABELS)
+    _, loss = compute_gradients(model, X, LABELS)
+    assert t.loss == loss
+    np.testing.assert_array_equal(t[1].dW, model.layers[1].grads[0])
+    w2, b2 = model.layers[1].kernel, model.layers[1].bias
+    p = softmax(np.tanh(X @ model.layers[0].kernel + model.layers[0].bias) @ w2 + b2)
+    np.testing.assert_allclose(t[1].dz, (p - np.eye(3)[LABELS]) / len(X), rtol=0, atol=1e-12)

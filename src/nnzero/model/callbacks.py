@@ -440,7 +440,7 @@ class LayerStats(Callback):
     def stats(self) -> dict:
         """Each statistic as an array of shape (recorded updates, Dense layers)."""
         width = len(self.layers)
-        return {name: np.asarray(rows, dtype=np.float64).reshape(-1, width)
+        return {name: np.asarray(rows, dtype=np.float64).reshape(len(self.updates), width)
                 for name, rows in self._rows.items()}
 
     def as_dict(self) -> dict:

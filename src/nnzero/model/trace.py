@@ -181,6 +181,8 @@ def _pass(model, x, y, weights) -> Trace:
                 found[i] = LayerTrace(
                     i, _name(layer), dense_inputs[i], z.copy(), a.copy(), np.array(dz, copy=True),
                     layer.grads[0].copy(), layer.grads[1].copy() if layer.use_bias else None)
+            elif at_logits:  # a final activation layer fused with the loss
+                grad = layer.backward(grad, preactivation=True)
             else:
                 grad = layer.backward(grad)
             if grad is None:
