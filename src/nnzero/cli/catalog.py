@@ -59,9 +59,9 @@ def dataset_rows(data_dir=None, verify: bool = True) -> list[DatasetRow]:
     Example
     -------
     >>> from nnzero.cli.catalog import dataset_rows
-    >>> row = dataset_rows(verify=False)[-1]
-    >>> row.name, row.kind
-    ('tutorial_001', 'toy, 3 features')
+    >>> rows = {row.name: row for row in dataset_rows(verify=False)}
+    >>> rows["tutorial_001"].kind, rows["sine"].kind
+    ('toy, 3 features', 'toy regression, 1 feature')
     """
     from ..datasets import sources
     from ..datasets.mnist import SPECS
