@@ -32,3 +32,13 @@ def test_delimiters(given, expected):
 def test_bad_formats(config, message):
     with pytest.raises(nz.InvalidArgumentError, match=message):
         check_csv_format(config)
+
+
+@pytest.mark.parametrize("text", ["\U00010000", "a\x7fb", "tab\there", "é"])
+def test_to_toml_round_trips_any_string(tmp_path, text):
+    from nnzero.runs.config import load_toml, to_toml
+
+    path = tmp_path / "run.toml"
+    path.write_text(to_toml({"out": text, "kernel_initializer": {"name": text}}),
+                    encoding="utf-8")
+    assert load_toml(path) == {"out": text, "kernel_initializer": {"name": text}}

@@ -233,9 +233,11 @@ def _toml_value(value) -> str:
     # JSON's strings, numbers and booleans are valid TOML; a table of them
     # becomes an inline table.
     if isinstance(value, dict):
-        items = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
+        items = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
         return f"{{ {items} }}"
-    return json.dumps(value)
+    # Characters beyond the BMP as themselves: JSON's surrogate-pair escapes
+    # are not TOML; DEL is the one control JSON leaves raw and TOML refuses.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 # -- checks ----------------------------------------------------------------------
