@@ -3,7 +3,9 @@
 Every function returns a ``matplotlib.figure.Figure`` (except
 ``boundary_animation``, which writes a GIF) and never opens a window, so
 they work on servers and in tests; ``save`` writes a figure to a file and
-releases it. In a notebook a returned figure displays itself.
+releases it. In a notebook a returned figure displays itself once
+``%matplotlib inline`` has run (nnzero.plot draws without pyplot, whose
+import is what turns that on by itself).
 
 - ``history``: loss and metric curves per epoch, training and validation.
 - ``confusion_matrix``: true against predicted classes.
