@@ -207,3 +207,24 @@ def test_no_file_is_left_open(tmp_path):
             pass
     assert len(os.listdir("/proc/self/fd")) == before
     assert len(images) == 1 and images[0].size == (6, 6)
+
+
+# Two float ("F") TIFF files the fuzz run found: one pixel of a subnormal
+# value (its cast to float32 underflows) and one NaN pixel. The first is a
+# usable image or a blank one, the second is refused; neither
+# may raise NumPy's floating-point errors, which the suite turns on.
+_SUBNORMAL_TIFF = bytes.fromhex(
+    "49492a00080000000a0000010400010000000100000001010400010000000300000002010300"
+    "0100000020000000030103000100000001000000060103000100000001000000110104000100"
+    "00008600000016010400010000000300000017010400010000000c0000001c01030001000000"
+    "0100000053010300010000000300000000000000000000000000004c00000001")
+_NAN_TIFF = bytes.fromhex(
+    "49492a00080000000a0000010400010000000100000001010400010000000100000002010300"
+    "0100000020000000030103000100000001000000060103000100000001000000110104000100"
+    "0000860000001601040001000000010000001701040001000000040000001c01030001000000"
+    "01000000530103000100000003000000000000000000817f")
+
+
+@pytest.mark.parametrize("data", [_SUBNORMAL_TIFF, _NAN_TIFF], ids=["subnormal", "nan"])
+def test_float_images_with_extreme_values_are_used_or_refused(tmp_path, data):
+    use_or_refuse(tmp_path / "digit.tif", data, 28)

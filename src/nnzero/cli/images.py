@@ -143,15 +143,25 @@ def _gray(image) -> np.ndarray:
     then looks blank)."""
     if image.mode not in ("F", "I", "I;16", "I;16B", "I;16L"):
         return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
-    values = np.asarray(image, dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise ImageError("The image holds values that are not finite numbers.")
-    low, high = float(values.min()), float(values.max())
-    if low >= 0.0 and high <= 1.0:
-        return values.astype(np.float32)
-    if low >= 0.0 and high <= 255.0 and image.mode in ("F", "I"):
-        return (values / 255.0).astype(np.float32)
-    return ((values - low) / (high - low or 1.0)).astype(np.float32)
+    # A damaged or forged file can hold NaN, infinities or subnormal values:
+    # the casts below must not raise NumPy's floating-point errors (which the
+    # caller may have turned into exceptions); non-finite values are refused
+    # and a value too small for float32 becomes 0, the right gray level.
+    with np.errstate(invalid="ignore", under="ignore", over="ignore"):
+        values = np.asarray(image, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ImageError("The image holds values that are not finite numbers.")
+        low, high = float(values.min()), float(values.max())
+        if low >= 0.0 and high <= 1.0:
+            gray = values
+        elif low >= 0.0 and high <= 255.0 and image.mode in ("F", "I"):
+            gray = values / 255.0
+        else:
+            gray = (values - low) / ((high - low) or 1.0)
+        gray = gray.astype(np.float32)
+    if not np.isfinite(gray).all():  # a range too wide for float64
+        raise ImageError("The image's values span a range too wide to scale to gray levels.")
+    return gray
 
 
 def _centre(ink: np.ndarray, side: int) -> np.ndarray:
