@@ -23,7 +23,6 @@ import os
 import sys
 from pathlib import Path
 
-from .. import activations, initializers, losses, optimizers
 from .._validation import (
     FLOAT_DTYPES,
     check_bool,
@@ -34,7 +33,13 @@ from .._validation import (
     check_string,
 )
 from ..errors import InvalidArgumentError, InvalidTypeError
-from .checks import check_activations, check_csv_format
+from .checks import (
+    check_activations,
+    check_csv_format,
+    check_kernel_initializers,
+    check_layers,
+    check_names,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -281,14 +286,14 @@ def _check_values(config: dict) -> dict:
         dataset = DEFAULT_DATASET if c["dataset"] is None else check_string(c["dataset"],
                                                                             "dataset")
         c["dataset"] = check_choice(dataset.lower(), "dataset", DATASETS)
-    c["layers"] = _layers(c["layers"])
+    c["layers"] = check_layers(c["layers"])
     c["activation"] = check_activations(c["activation"], len(c["layers"]))
     for key in ("output_activation", "loss", "optimizer", "dtype", "schedule"):
         c[key] = check_string(c[key], key).lower()
     c["dtype"] = check_choice(c["dtype"], "dtype", DTYPES)
     c["schedule"] = check_choice(c["schedule"], "schedule", SCHEDULES)
-    c["kernel_initializer"] = _kernel_initializers(c)
-    _check_names(c)
+    c["kernel_initializer"] = check_kernel_initializers(c)
+    check_names(c)
     for key, low in (("samples", 4), ("epochs", 1), ("batch_size", 1), ("seed", 0),
                      ("warmup", 0), ("augment_shift", 0), ("split_seed", 0), ("limit", 2),
                      ("early_stopping", 0), ("log_every", 1), ("layer_stats", 0)):
@@ -364,60 +369,6 @@ def _check_combinations(c) -> None:
         )
 
 
-def _check_names(c) -> None:
-    """Unknown activation, loss, optimizer or initializer names fail now, not after
-    loading data."""
-    hidden = c["activation"]
-    lookups = [(f"activation[{i}]" if isinstance(hidden, list) else "activation", name,
-                activations.get) for i, name in enumerate(
-                    hidden if isinstance(hidden, list) else [hidden])]
-    lookups += [("loss", c["loss"], losses.get), ("optimizer", c["optimizer"], optimizers.get)]
-    kernels = c["kernel_initializer"]
-    if isinstance(kernels, list):
-        lookups += [(f"kernel_initializer[{i}]", init, initializers.get)
-                    for i, init in enumerate(kernels)]
-    else:
-        lookups.append(("kernel_initializer", kernels, initializers.get))
-    if c["output_activation"] != "auto":
-        lookups.append(("output_activation", c["output_activation"], activations.get))
-    for key, value, get in lookups:
-        try:
-            get(value)
-        except InvalidArgumentError as err:
-            raise ConfigError(f"{key}: {err}") from None
-
-
-def _kernel_initializers(c):
-    """One initializer for every kernel, or a list of one per Dense layer.
-
-    Each is a name or a table of settings such as
-    ``{name = "variance_scaling", scale = 16.0}``; a list holds one for each
-    hidden layer and one for the output layer, in order.
-    """
-    value = c["kernel_initializer"]
-    if not isinstance(value, list):
-        if isinstance(value, dict):
-            return value
-        return check_string(value, "kernel_initializer").lower()
-    expected = len(c["layers"]) + 1
-    if len(value) != expected:
-        raise ConfigError(
-            f"kernel_initializer as a list needs one initializer per Dense layer: "
-            f"{expected} ({len(c['layers'])} hidden and the output). "
-            f"Received {len(value)}: {value!r}"
-        )
-    kernels = []
-    for i, init in enumerate(value):
-        if isinstance(init, str):
-            kernels.append(init.lower())
-        elif isinstance(init, dict):
-            kernels.append(init)
-        else:
-            raise ConfigError(f"kernel_initializer[{i}] must be a name or a table of "
-                              f"settings. Received: {init!r} (a {type(init).__name__})")
-    return kernels
-
-
 def _fspath(value):
     return os.fspath(value) if isinstance(value, os.PathLike) else value
 
@@ -438,22 +389,3 @@ def _fraction(c, key, *, allow_zero) -> float:
                         low_inclusive=allow_zero, high_inclusive=False)
 
 
-def _layers(value) -> list[int]:
-    """Hidden-layer sizes from ``[128, 64]``, ``"128,64"`` or ``""`` (none)."""
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        try:
-            value = [int(p) for p in parts]
-        except ValueError:
-            raise ConfigError(
-                f"layers must be comma-separated unit counts such as '128,64'. "
-                f"Received: layers={', '.join(parts)!r}"
-            ) from None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(
-            f"layers must be a list of positive unit counts such as [128, 64]. "
-            f"Received: {value!r} (a {type(value).__name__})"
-        )
-    return [check_int(units, f"layers[{i}]", low=1) for i, units in enumerate(value)]
