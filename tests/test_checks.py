@@ -113,6 +113,8 @@ def test_dataset_loader_flags(flag, tmp_path, monkeypatch):
     from nnzero.datasets.mnist import load_idx_dataset, load_mnist
 
     monkeypatch.setenv("NNZERO_OFFLINE", "1")
+    # With NNZERO_DATA set (as in CI) MNIST would be found there instead.
+    monkeypatch.delenv("NNZERO_DATA", raising=False)
     name = flag.split(".")[1]
     call = (lambda **kw: load_mnist(tmp_path / "none", **kw)) if flag.startswith("mnist") \
         else (lambda **kw: load_idx_dataset(tmp_path / "none", **kw))
