@@ -39,16 +39,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from common import load_average, parse_size, read_report  # noqa: E402
-from frameworks import FRAMEWORKS, JAX_FORMS  # noqa: E402
+from frameworks import FRAMEWORKS, JAX_FORMS, NUMBA, kernels_environment  # noqa: E402
 from suite import CASE_KEYS, QUICK_STEPS, STEPS, build_rows  # noqa: E402
 from table import render  # noqa: E402
 
 N_FEATURES = 784
 JAX_MISSING = "JAX is not installed (pip install -e '.[bench]' installs jax, jaxlib and optax)"
+NUMBA_MISSING = "numba is not installed (pip install -e '.[numba]' installs it)"
 
 
 def jax_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("jax", "jaxlib", "optax"))
+
+
+def numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def available(framework: str) -> bool:
+    if framework in JAX_FORMS:
+        return jax_installed()
+    return numba_installed() if framework == NUMBA else True
 
 
 def _split(text: str) -> list[str]:
@@ -93,9 +104,11 @@ def parse_args(argv):
         p.error(f"--cases: unknown case(s) {','.join(unknown) or '(none given)'}; "
                 f"choose from {','.join(CASE_KEYS)}")
     if args.frameworks is None:
-        args.frameworks = [f for f in FRAMEWORKS if f not in JAX_FORMS or jax_installed()]
+        args.frameworks = [f for f in FRAMEWORKS if available(f)]
         if not jax_installed():
             print(f"{JAX_MISSING}; the JAX forms are left out.", file=sys.stderr)
+        if not numba_installed():
+            print(f"{NUMBA_MISSING}; {NUMBA} is left out.", file=sys.stderr)
     else:
         args.frameworks = _split(args.frameworks)
         unknown = [f for f in args.frameworks if f not in FRAMEWORKS]
@@ -107,6 +120,8 @@ def parse_args(argv):
                     "over a peer's")
         if any(f in JAX_FORMS for f in args.frameworks) and not jax_installed():
             p.error(f"--frameworks asks for JAX, but {JAX_MISSING}")
+        if NUMBA in args.frameworks and not numba_installed():
+            p.error(f"--frameworks asks for {NUMBA}, but {NUMBA_MISSING}")
     try:
         args.size_bytes = None if args.size == "2xram" else parse_size(args.size)
     except ValueError as err:
@@ -145,9 +160,10 @@ def write_dataset(path: str, labels: str, n_bytes: int) -> int:
     return rows
 
 
-def child(*args) -> dict:
+def child(*args, framework: str = "nnzero") -> dict:
     cmd = [sys.executable, os.path.join(HERE, "child.py"), *map(str, args)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                          env=kernels_environment(framework, os.environ))
     if done.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
     return read_report(done.stdout)
@@ -195,7 +211,7 @@ def run_rounds(args, began: float) -> tuple[list[dict], list[list[str]]]:
             results[framework] = child(
                 "cases", "--framework", framework, "--cases", ",".join(cases),
                 "--repeats", args.repeats, "--steps", args.steps, "--threads", args.threads,
-                *data)
+                *data, framework=framework)
             # Each child's medians as it ends: a run stopped early still says something.
             got = results[framework]
             medians = ", ".join(f"{key} {1000 * statistics.median(seconds):,.1f} ms"

@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import MemoryWatch, load_data, peak_rss_mb, report, set_threads  # noqa: E402
-from frameworks import FRAMEWORKS, make_runner  # noqa: E402
+from frameworks import FRAMEWORKS, NUMBA, make_runner  # noqa: E402
 from replay import replay_of  # noqa: E402
 from suite import CASES, INFERENCE_BATCHES, QUICK_TEST, QUICK_TRAIN, case_for  # noqa: E402
 
@@ -52,6 +52,10 @@ def version(framework: str) -> str:
         import nnzero
 
         return f"nnzero {nnzero.__version__}, NumPy {np.__version__} ({blas()})"
+    if framework == NUMBA:
+        import numba
+
+        return f"numba {numba.__version__} (nnzero's optional kernels)"
     if framework == "pytorch":
         import torch
 
@@ -65,6 +69,18 @@ def version(framework: str) -> str:
     import optax
 
     return f"JAX {jax.__version__} (jaxlib {jaxlib.__version__}, optax {optax.__version__})"
+
+
+def check_kernels(framework: str) -> None:
+    """Stop unless nnzero's compiled kernels are off for "nnzero" and on for
+    "nnzero-numba" (bench.py sets NNZERO_KERNELS for each child)."""
+    import nnzero as nz
+
+    on = nz.optimizers.SGD(0.1).uses_compiled_kernel()
+    if on != (framework == NUMBA):
+        state = "on" if on else "off"
+        raise SystemExit(f"{framework}: nnzero's compiled kernels are {state} "
+                         f"(NNZERO_KERNELS={os.environ.get('NNZERO_KERNELS')!r})")
 
 
 def timed(work, repeats: int, make_replay=None) -> tuple[list[float], list[float]]:
@@ -91,6 +107,8 @@ def cases(args) -> None:
     if args.framework == "pytorch":
         import torch  # noqa: F401  (imported before the thread limit so it applies)
     threads = set_threads(args.threads)
+    if args.framework in ("nnzero", NUMBA):
+        check_kernels(args.framework)
     (x, y), (xt, yt), source = load_data(args.data_dir, args.synthetic, quiet=True)
     if args.quick:
         x, y, xt, yt = x[:QUICK_TRAIN], y[:QUICK_TRAIN], xt[:QUICK_TEST], yt[:QUICK_TEST]

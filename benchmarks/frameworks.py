@@ -21,9 +21,25 @@ import numpy as np
 
 # JAX's two forms: a jitted step driven from Python, and the epoch in one scan.
 JAX_FORMS = ("jax", "jax-scan")
+# nnzero as installed by default (NumPy alone: the reference, and what every
+# ratio starts from), and with the optional numba extra's compiled kernels.
+NUMBA = "nnzero-numba"
+OURS = ("nnzero", NUMBA)
 # The peers of the first benchmarks, whose packages the test extra installs too.
 CLASSIC = ("nnzero", "pytorch", "sklearn")
-FRAMEWORKS = CLASSIC + JAX_FORMS
+FRAMEWORKS = ("nnzero", NUMBA, "pytorch", "sklearn", *JAX_FORMS)
+
+
+def kernels_environment(framework: str, environ: dict) -> dict:
+    """The environment of ``framework``'s child process: nnzero's compiled
+    kernels switched off (``NNZERO_KERNELS=numpy``) for "nnzero", left on for
+    "nnzero-numba"; other frameworks never load nnzero's engine."""
+    env = dict(environ)
+    if framework == "nnzero":
+        env["NNZERO_KERNELS"] = "numpy"
+    else:
+        env.pop("NNZERO_KERNELS", None)
+    return env
 
 
 @dataclass(frozen=True)
@@ -163,7 +179,8 @@ class SklearnRunner:
         return float(np.mean(np.argmax(self.predict(x, len(x)), axis=1) == y))
 
 
-RUNNERS = {"nnzero": NnzeroRunner, "pytorch": TorchRunner, "sklearn": SklearnRunner}
+RUNNERS = {"nnzero": NnzeroRunner, NUMBA: NnzeroRunner, "pytorch": TorchRunner,
+           "sklearn": SklearnRunner}
 
 
 def make_runner(framework: str, case: Case, x, y, seed: int = 0):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field, replace
 
-from frameworks import Case
+from frameworks import NUMBA, OURS, Case
 
 CASES = {
     "1": Case("1", "MNIST 784-128-64-10 ReLU, Adam, batch 128", (128, 64), "relu", "adam",
@@ -41,7 +41,9 @@ class Row:
     ``values`` holds each framework's figure (the median over rounds of the
     round's median), in seconds per unit of work or in MB; ``ratios`` holds,
     per peer, the median, smallest and largest over rounds of nnzero's figure
-    divided by the peer's; ``"replay"`` is the GEMM replay.
+    divided by the peer's; ``"replay"`` is the GEMM replay. ``numba_ratios``
+    holds the same for nnzero with the numba extra ("nnzero-numba"), over
+    the peers, the replay and ``"nnzero"`` (what the extra buys).
     """
 
     key: str
@@ -51,6 +53,7 @@ class Row:
     ratios: dict[str, tuple[float, float, float]]
     accuracy: dict[str, float] = field(default_factory=dict)
     per_unit: int = 1  # steps per unit of work, for rates
+    numba_ratios: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def shown(self, name: str) -> str:
         s = self.values.get(name)
@@ -67,16 +70,23 @@ def _spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
+def _ratios(per_round, ours: str, others) -> dict:
+    """Per framework in ``others``: the spread over rounds of ``ours`` ÷ it."""
+    ratios = {}
+    for name in others:
+        both = [r[ours] / r[name] for r in per_round if ours in r and name in r]
+        if both:
+            ratios[name] = _spread(both)
+    return ratios
+
+
 def _row(key, label, unit, per_round, accuracy, per_unit=1) -> Row:
     """``per_round``: one ``{name: figure}`` per round."""
     names = {name for figures in per_round for name in figures}
     values = {n: statistics.median([r[n] for r in per_round if n in r]) for n in names}
-    ratios = {}
-    for name in names - {"nnzero"}:
-        both = [r["nnzero"] / r[name] for r in per_round if "nnzero" in r and name in r]
-        if both:
-            ratios[name] = _spread(both)
-    return Row(key, label, unit, values, ratios, accuracy, per_unit)
+    ratios = _ratios(per_round, "nnzero", names - set(OURS))
+    numba = _ratios(per_round, NUMBA, names - {NUMBA})
+    return Row(key, label, unit, values, ratios, accuracy, per_unit, numba)
 
 
 def build_rows(rounds: list[dict], cases: list[str], steps: int, n_test: int) -> list[Row]:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import statistics
 
-NAMES = {"nnzero": "nnzero", "pytorch": "PyTorch", "sklearn": "scikit-learn",
-         "jax": "JAX jit", "jax-scan": "JAX scan", "replay": "GEMM replay"}
+from frameworks import NUMBA, OURS
+
+NAMES = {"nnzero": "nnzero", NUMBA: "nnzero + numba", "pytorch": "PyTorch",
+         "sklearn": "scikit-learn", "jax": "JAX jit", "jax-scan": "JAX scan",
+         "replay": "GEMM replay"}
 
 # Issue 19's targets on the median ratio nnzero ÷ peer: at most 1 (nnzero
 # ahead) for every peer on every case, stricter where the issue asks more.
@@ -32,6 +35,9 @@ is the same epoch's matrix products (forward and backward, at the model's
 kernel shapes, float32, the same threads) timed alone with NumPy: the floor a
 NumPy engine can reach; "nnzero ÷ replay" is how far above it nnzero is.
 JAX scan's inference is its jitted function, the same as JAX jit's (—).
+"nnzero" is the library as installed by default (NumPy alone, the reference:
+NNZERO_KERNELS=numpy in its child); "nnzero + numba" is the same code with
+the optional numba extra's compiled kernels on, in a table of its own.
 Memory: each child's peak resident set size while it builds case 1's network
 and trains it for one epoch, above the child's resident size just before
 (interpreter, framework and data loaded; the kernel's high-water mark is
@@ -49,7 +55,7 @@ def _cell(spread) -> str:
 
 
 def _table(rows, frameworks) -> list[str]:
-    peers = [f for f in frameworks if f != "nnzero"]
+    peers = [f for f in frameworks if f not in OURS]
     shown = [*frameworks, "replay"]
     head = ["Case", "Unit", *(NAMES[f] for f in shown)]
     head += [f"nnzero ÷ {NAMES[p]}" for p in peers] + ["nnzero ÷ replay"]
@@ -57,6 +63,21 @@ def _table(rows, frameworks) -> list[str]:
     for row in rows:
         cells = [row.label, row.unit, *(row.shown(f) for f in shown)]
         cells += [_cell(row.ratios.get(p)) for p in [*peers, "replay"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _numba_table(rows, frameworks) -> list[str]:
+    """nnzero with the numba extra: its ratios to the peers, the replay and
+    the NumPy-only nnzero (below 1: what the extra buys)."""
+    if NUMBA not in frameworks:
+        return []
+    others = [f for f in frameworks if f not in OURS] + ["replay", "nnzero"]
+    head = ["Case", *(f"{NAMES[NUMBA]} ÷ {NAMES[o]}" for o in others)]
+    lines = ["With the numba extra (pip install nnzero[numba]):", "",
+             "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for row in rows:
+        cells = [row.label, *(_cell(row.numba_ratios.get(o)) for o in others)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -99,17 +120,21 @@ def _ooc(ooc) -> tuple[list[str], float, float]:
     return lines, rate_mapped / rate_memory, mapped["peak_rss_mb"]
 
 
-def _verdicts(rows, frameworks, ooc_result) -> list[str]:
+def _verdicts(rows, frameworks, ooc_result, numba: bool = False) -> list[str]:
+    """Which targets the medians meet: nnzero's, or with ``numba`` those of
+    nnzero with the numba extra."""
     out = []
+    peers = [f for f in frameworks if f not in OURS]
     for row in rows:
         if "whole child" in row.label:
             continue  # the memory target is on the figure above the baseline
         key = row.key.split("/")[0]
+        ratios = row.numba_ratios if numba else row.ratios
         parts = []
-        for peer in [*frameworks, "replay"]:
-            if peer not in row.ratios:
+        for peer in [*peers, "replay"]:
+            if peer not in ratios:
                 continue
-            median = row.ratios[peer][0]
+            median = ratios[peer][0]
             if peer == "replay":
                 if key in REPLAY_CASES:
                     ok = "met" if median <= REPLAY_TARGET else "NOT met"
@@ -123,7 +148,7 @@ def _verdicts(rows, frameworks, ooc_result) -> list[str]:
             parts.append(f"÷ {NAMES[peer]} {median:.2f} (≤ {goal:.2f}) {ok}")
         if parts:
             out.append(f"- {row.label.split(' (')[0]}: " + "; ".join(parts))
-    if ooc_result is not None:
+    if ooc_result is not None and not numba:
         throughput, rss = ooc_result
         ok = throughput >= OOC_THROUGHPUT and rss < OOC_RSS_MB
         out.append(f"- out of core: peak RSS {rss:,.0f} MB (target < {OOC_RSS_MB}), "
@@ -147,6 +172,9 @@ def render(header: dict, rows, frameworks, ooc) -> str:
         "",
         *_table(rows, frameworks),
     ]
+    numba_table = _numba_table(rows, frameworks)
+    if numba_table:
+        lines += ["", *numba_table]
     accuracy = _accuracy(rows, frameworks)
     if accuracy:
         lines += ["", *accuracy]
@@ -158,4 +186,7 @@ def render(header: dict, rows, frameworks, ooc) -> str:
     verdicts = _verdicts(rows, frameworks, ooc_result)
     if verdicts:
         lines += ["", "Targets (issue 19; out of core: issue 6), on the medians:", *verdicts]
+    numba_verdicts = _verdicts(rows, frameworks, None, numba=True) if numba_table else []
+    if numba_verdicts:
+        lines += ["", "The same targets for nnzero with the numba extra:", *numba_verdicts]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ pytest.importorskip("sklearn")
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 PEERS = BENCH.parent / "tutorial_004_peers.py"
 HAS_JAX = all(importlib.util.find_spec(m) is not None for m in ("jax", "jaxlib", "optax"))
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 sys.path.insert(0, str(BENCH.parent))
 import bench  # noqa: E402
@@ -107,9 +108,58 @@ def test_jax_asked_for_but_missing(monkeypatch, capsys):
     assert exit_info.value.code == 2
     assert "--frameworks asks for JAX, but JAX is not installed" in capsys.readouterr().err
     # Not asked for: the JAX forms are left out with a note, the others stay.
+    monkeypatch.setattr(bench, "numba_installed", lambda: True)
     args = bench.parse_args([])
-    assert args.frameworks == ["nnzero", "pytorch", "sklearn"]
+    assert args.frameworks == ["nnzero", "nnzero-numba", "pytorch", "sklearn"]
     assert "the JAX forms are left out" in capsys.readouterr().err
+
+
+def test_numba_asked_for_but_missing(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "numba_installed", lambda: False)
+    with pytest.raises(SystemExit) as exit_info:
+        bench.parse_args(["--frameworks", "nnzero,nnzero-numba"])
+    assert exit_info.value.code == 2
+    assert "--frameworks asks for nnzero-numba, but numba is not installed" in \
+        capsys.readouterr().err
+    monkeypatch.setattr(bench, "jax_installed", lambda: True)
+    assert "nnzero-numba" not in bench.parse_args([]).frameworks
+    assert "nnzero-numba is left out" in capsys.readouterr().err
+
+
+def test_each_nnzero_child_gets_its_kernel_switch():
+    from frameworks import kernels_environment
+
+    assert kernels_environment("nnzero", {"A": "1"}) == {"A": "1", "NNZERO_KERNELS": "numpy"}
+    assert kernels_environment("nnzero-numba", {"NNZERO_KERNELS": "numpy"}) == {}
+    assert kernels_environment("pytorch", {"NNZERO_KERNELS": "numpy"}) == {}
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed (the numba extra installs it)")
+def test_quick_benchmark_times_nnzero_with_and_without_numba():
+    done = run_bench("--frameworks", "nnzero,nnzero-numba,pytorch", "--cases", "1,2,6")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "| Case | Unit | nnzero | nnzero + numba | PyTorch | GEMM replay | nnzero ÷ PyTorch"\
+        " | nnzero ÷ replay |" in out
+    assert "numba 0." in out  # its version in the header
+    assert ("| Case | nnzero + numba ÷ PyTorch | nnzero + numba ÷ GEMM replay"
+            " | nnzero + numba ÷ nnzero |") in out
+    assert "The same targets for nnzero with the numba extra:" in out
+
+
+def test_a_child_refuses_a_kernel_switch_that_does_not_match(monkeypatch):
+    import child
+
+    from nnzero import _kernels
+
+    monkeypatch.setattr(_kernels, "ENABLED", True)
+    if _kernels.get("sgd") is not None:  # numba installed: kernels on
+        with pytest.raises(SystemExit, match="nnzero: nnzero's compiled kernels are on"):
+            child.check_kernels("nnzero")
+    monkeypatch.setattr(_kernels, "ENABLED", False)
+    with pytest.raises(SystemExit, match="nnzero-numba: nnzero's compiled kernels are off"):
+        child.check_kernels("nnzero-numba")
+    child.check_kernels("nnzero")  # off, as it should be: no error
 
 
 def test_defaults_and_quick_defaults():
@@ -182,6 +232,25 @@ def test_ratios_are_medians_over_rounds_with_their_range():
     text = render(header, rows, ["nnzero", "pytorch"], None)
     assert "| 0.50 (0.40–0.75) | 2.00 (2.00–3.00) |" in text
     assert "÷ PyTorch 0.50 (≤ 0.67) met; ÷ GEMM replay 2.00 (≤ 1.3) NOT met" in text
+    assert "With the numba extra" not in text  # no such child ran
+
+
+def test_numba_ratios_are_over_the_peers_the_replay_and_nnzero():
+    rounds = [
+        {"nnzero": _result("nnzero", [2.0], 10, [1.0]),
+         "nnzero-numba": _result("nnzero-numba", [1.0], 12),
+         "pytorch": _result("pytorch", [4.0], 40)},
+    ]
+    case1, above, _ = build_rows(rounds, ["1", "6"], 5000, 100)
+    assert case1.ratios == {"pytorch": (0.5, 0.5, 0.5), "replay": (2.0, 2.0, 2.0)}
+    assert case1.numba_ratios == {"pytorch": (0.25, 0.25, 0.25), "replay": (1.0, 1.0, 1.0),
+                                  "nnzero": (0.5, 0.5, 0.5)}
+    assert above.numba_ratios["nnzero"] == (1.2, 1.2, 1.2)
+    header = {"machine": "m", "software": "s", "threads": "2 threads", "data": "d",
+              "rounds": 1, "repeats": 1, "orders": "o", "load": "l", "command": "c"}
+    text = render(header, [case1, above], ["nnzero", "nnzero-numba", "pytorch"], None)
+    assert "| 1. MNIST 784-128-64-10 ReLU, Adam, batch 128 | 0.25 | 1.00 | 0.50 |" in text
+    assert "÷ PyTorch 0.25 (≤ 0.67) met; ÷ GEMM replay 1.00 (≤ 1.3) met" in text
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux /proc only")

