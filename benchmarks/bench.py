@@ -1,5 +1,10 @@
 """nnzero against PyTorch (CPU), scikit-learn's MLPClassifier and JAX (CPU).
 
+nnzero runs twice: as installed by default ("nnzero": NumPy alone, its child
+started with NNZERO_KERNELS=numpy), and with the optional numba extra's
+compiled kernels ("nnzero-numba", when numba is installed). Every ratio of
+the main table starts from the first; the second has a table of its own.
+
 The whole comparison runs ``--rounds`` times (3). In each round every
 framework runs the cases in a child process of its own (``child.py``), one
 framework after the other, the order rotating between rounds; within a child
