@@ -9,6 +9,7 @@ import pytest
 
 import nnzero as nz
 from nnzero import _kernels
+from nnzero.model import step_kernel
 
 DTYPES = [np.float32, np.float64]
 
@@ -56,6 +57,9 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("batch_size", [1, 7, None])
 def test_training_with_kernels_gives_the_numpy_bits(monkeypatch, dtype, optimizer, batch_size):
     pytest.importorskip("numba")
+    # The optimizers' kernels only: the compiled one-sample step agrees to
+    # rounding, not bits (tests/test_step_kernel.py).
+    monkeypatch.setattr(step_kernel, "ENABLED", False)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((40, 5)).astype(dtype)
     y = rng.integers(0, 3, 40)

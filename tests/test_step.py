@@ -10,10 +10,18 @@ import pytest
 
 import nnzero as nz
 from nnzero.layers import Dense
-from nnzero.model import step, training
+from nnzero.model import step, step_kernel, training
 from small_models import dense_layer, extreme_values
 
 DTYPES = [np.float32, np.float64]
+
+
+@pytest.fixture(autouse=True)
+def _numpy_batch_of_one_branch(monkeypatch):
+    """These tests hold the NumPy batch-of-one branch to the general step's
+    bits; the compiled step (model/step_kernel.py, to rounding only) is
+    tested in tests/test_step_kernel.py."""
+    monkeypatch.setattr(step_kernel, "ENABLED", False)
 
 
 # -- TrainStep against the general train_step (model/step.py) ---------------------------------

@@ -41,6 +41,7 @@ import numpy as np
 from ..layers.base import Layer
 from ..layers.dense import Dense
 from ..losses import SparseCategoricalCrossentropy, softmax_and_logsumexp
+from .step_kernel import compiled_step
 
 
 def compute_gradients(model, xb, yb, wb=None):
@@ -188,6 +189,14 @@ class TrainStep:
             and not loss.label_smoothing
             and type(layers[-1]) is Dense
         )
+        # -- compiled step hook (model/step_kernel.py) --------------------------
+        # With numba and the kernels on, a plain-SGD stack of Dense layers
+        # trains one sample in one compiled call; None: the NumPy branch.
+        # The compiled step agrees with that branch to rounding, not bit for
+        # bit (step_kernel's docstring says why); step_kernel.ENABLED = False
+        # keeps the NumPy branch, and the bits this class's docstring promises.
+        self.compiled = compiled_step(model) if self.of_one else None
+        # -- end of the compiled step hook ------------------------------------
         if not self.of_one:
             return
         self.forwards = [layer.forward for layer in layers[:-1]]
@@ -204,6 +213,10 @@ class TrainStep:
     def __call__(self, xb, yb, wb):
         if not self.of_one or xb.shape[0] != 1:
             return train_step(self.model, xb, yb, wb)
+        if self.compiled is not None:  # compiled step hook (model/step_kernel.py)
+            done = self.compiled(xb, yb, wb)
+            if done is not None:  # None: it no longer applies, the NumPy branch runs
+                return done
         return self._step_of_one(xb, yb, wb)
 
     def _step_of_one(self, xb, yb, wb):
