@@ -147,7 +147,9 @@ def _depends_on(model) -> list:
 
 class TrainStep:
     """``step(xb, yb, wb) -> (output, loss)``: forward, backward and one
-    optimizer update, bit for bit as :func:`train_step`.
+    optimizer update, bit for bit as :func:`train_step` (with the optional
+    compiled one-sample step, :attr:`compiled`, batches of one agree with it
+    to rounding instead).
 
     ``fit`` makes one per epoch (after the callbacks' ``on_epoch_begin``) and
     calls :meth:`refresh` after the callbacks' ``on_batch_end``, so a
@@ -172,6 +174,15 @@ class TrainStep:
         self.model = model
         self._prepare()
 
+    @property
+    def compiled(self):
+        """The compiled one-sample step (:mod:`.step_kernel`) this step uses
+        for batches of one, or None where the NumPy branch runs them."""
+        if not self._compiled_known:
+            self._compiled = compiled_step(self.model)
+            self._compiled_known = True
+        return self._compiled
+
     def refresh(self) -> None:
         """Prepare again if anything the batch-of-one branch uses changed."""
         now, before = _depends_on(self.model), self._read
@@ -195,7 +206,10 @@ class TrainStep:
         # The compiled step agrees with that branch to rounding, not bit for
         # bit (step_kernel's docstring says why); step_kernel.ENABLED = False
         # keeps the NumPy branch, and the bits this class's docstring promises.
-        self.compiled = compiled_step(model) if self.of_one else None
+        # It is looked up on first use (the `compiled` property): loading the
+        # compiled code takes about a second, which a model that never sees a
+        # batch of one should not pay.
+        self._compiled, self._compiled_known = None, not self.of_one
         # -- end of the compiled step hook ------------------------------------
         if not self.of_one:
             return
@@ -213,8 +227,9 @@ class TrainStep:
     def __call__(self, xb, yb, wb):
         if not self.of_one or xb.shape[0] != 1:
             return train_step(self.model, xb, yb, wb)
-        if self.compiled is not None:  # compiled step hook (model/step_kernel.py)
-            done = self.compiled(xb, yb, wb)
+        compiled = self.compiled
+        if compiled is not None:  # compiled step hook (model/step_kernel.py)
+            done = compiled(xb, yb, wb)
             if done is not None:  # None: it no longer applies, the NumPy branch runs
                 return done
         return self._step_of_one(xb, yb, wb)
