@@ -20,9 +20,10 @@ from .base import ActivationFunction, register
 #: Arrays of zeros kept for ReLU's maximum, by shape and dtype (about as
 #: many as a model has ReLU layers times the batch shapes it sees).
 _ZEROS_KEPT = 16
-#: Larger arrays are not kept: np.zeros of that size costs less than the
-#: memory it would hold.
-_ZEROS_KEPT_ELEMENTS = 1 << 21
+#: Larger arrays are not kept, so that what is kept stays under 32 MB
+#: (16 arrays of at most 2 MB): a batch that large spends far longer in its
+#: products than np.zeros takes.
+_ZEROS_KEPT_ELEMENTS = 1 << 18
 
 
 @functools.lru_cache(maxsize=_ZEROS_KEPT)
