@@ -69,7 +69,7 @@ _TRAIN_HELP = {
     "class_weight": "balanced: every class weighs alike in the loss, whatever its share of "
                     "the samples.",
     "early_stopping": "Stop after N epochs without a lower validation loss and keep the best "
-                      "weights (0: off). A resumed run starts counting again.",
+                      "weights (0: off).",
     "seed": "Seed of weights, shuffling, splits and toy data.",
     "dtype": "Precision.",
     "out": "Output directory (default runs/<dataset>).",

@@ -52,3 +52,56 @@ class Callback:
         """Called after each batch's update; ``batch`` counts from 0 within
         the epoch and ``logs`` holds at least the batch's ``loss``. ``fit``
         makes these calls only when some callback overrides this method."""
+
+    def get_state(self) -> dict | None:
+        """The state a resumed run needs, or ``None`` (the default): nothing.
+
+        ``fit(..., checkpoint_dir=...)`` stores it in the checkpoint after
+        every epoch (and every ``checkpoint_every`` batches) and, on
+        resumption, hands it to :meth:`set_state` after ``on_train_begin``.
+        Values are numbers, text, booleans or ``None`` (kept exactly), or a
+        list of arrays (stored as tensors in the model's dtype).
+
+        Returns
+        -------
+        dict or None
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> class Count(nz.callbacks.Callback):
+        ...     def on_train_begin(self, logs=None):
+        ...         self.epochs = 0
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         self.epochs += 1
+        ...     def get_state(self):
+        ...         return {"epochs": self.epochs}
+        ...     def set_state(self, state):
+        ...         self.epochs = state["epochs"]
+        >>> count = Count()
+        >>> count.set_state({"epochs": 3})
+        >>> count.get_state()
+        {'epochs': 3}
+        >>> nz.callbacks.Callback().get_state() is None
+        True
+        """
+        return None
+
+    def set_state(self, state: dict) -> None:
+        """Take back what :meth:`get_state` returned (from a checkpoint).
+
+        Parameters
+        ----------
+        state : dict
+            :meth:`get_state`'s dict; lists of arrays come back as lists
+            of arrays in the model's dtype.
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> stop = nz.callbacks.EarlyStopping(monitor="loss", patience=2)
+        >>> stop.set_state({"best": 0.5, "wait": 1, "best_epoch": 3, "stopped_epoch": None,
+        ...                 "best_weights": None})
+        >>> stop.wait, stop.best_epoch
+        (1, 3)
+        """

@@ -144,10 +144,42 @@ class EarlyStopping(_Monitor):
         super().__init__(monitor, mode, min_delta)
         self.patience = check_int(patience, "patience", low=0)
         self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
+        self.on_train_begin()
 
     def on_train_begin(self, logs=None):
         self.best, self.wait, self.best_epoch, self.stopped_epoch = None, 0, None, None
         self._best_weights = None
+
+    def get_state(self) -> dict:
+        """``best``, ``wait``, ``best_epoch``, ``stopped_epoch`` and
+        ``best_weights`` (the best epoch's weights with
+        ``restore_best_weights``, else ``None``): what a resumed run needs
+        to stop where the uninterrupted one would.
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> stop = nz.callbacks.EarlyStopping(patience=2)
+        >>> stop.get_state()
+        {'best': None, 'wait': 0, 'best_epoch': None, 'stopped_epoch': None, 'best_weights': None}
+        """
+        return {
+            "best": None if self.best is None else float(self.best),
+            "wait": self.wait,
+            "best_epoch": self.best_epoch,
+            "stopped_epoch": self.stopped_epoch,
+            "best_weights": None if self._best_weights is None else list(self._best_weights),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Take back :meth:`get_state`'s dict (from a checkpoint)."""
+        best = state["best"]
+        self.best = None if best is None else float(best)
+        self.wait = int(state["wait"])
+        self.best_epoch = state["best_epoch"]
+        self.stopped_epoch = state["stopped_epoch"]
+        weights = state["best_weights"]
+        self._best_weights = None if weights is None else [np.array(w) for w in weights]
 
     def on_epoch_end(self, epoch, logs=None):
         value = self._value(logs)
@@ -238,6 +270,26 @@ class ModelCheckpoint(_Monitor):
 
     def on_train_begin(self, logs=None):
         self.best = None
+
+    def get_state(self) -> dict | None:
+        """``{"best": value}`` with ``save_best_only`` (the best value seen,
+        so a resumed run saves only when the uninterrupted one would), else
+        ``None``.
+
+        Examples
+        --------
+        >>> import nnzero as nz
+        >>> nz.callbacks.ModelCheckpoint("m.nnz", save_best_only=True).get_state()
+        {'best': None}
+        """
+        if not self.save_best_only:
+            return None
+        return {"best": None if self.best is None else float(self.best)}
+
+    def set_state(self, state: dict) -> None:
+        """Take back :meth:`get_state`'s dict (from a checkpoint)."""
+        best = state["best"]
+        self.best = None if best is None else float(best)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

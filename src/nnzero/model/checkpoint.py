@@ -54,6 +54,7 @@ from .checkpoint_file import (
     fingerprint,
     partial_epoch_entry,
     read_arrays,
+    read_callback_states,
     read_state,
 )
 from .file_format import model_arrays
@@ -99,10 +100,13 @@ class Checkpointer(Callback):
     callbacks have begun and :meth:`begin_epoch` before each epoch's
     callbacks; the callback hooks do the rest.
 
-    Callbacks' own state (an EarlyStopping patience count) is not saved; a
-    run stopped early by a callback is recorded as finished. The learning
-    rate continues from the checkpoint, so a schedule set by a callback
-    carries on where it was.
+    The state of each callback passed to ``fit`` that keeps one
+    (:meth:`.Callback.get_state`: an EarlyStopping's patience count and best
+    weights) is saved by its position and class, and restored after
+    ``on_train_begin``; a checkpoint written with other such callbacks is
+    refused. A run stopped early by a callback is recorded as finished. The
+    learning rate continues from the checkpoint, so a schedule set by a
+    callback carries on where it was.
 
     Example
     -------
@@ -121,6 +125,7 @@ class Checkpointer(Callback):
         self.interrupted = False
         self._pending: PartialEpoch | None = None
         self._restored: dict | None = None
+        self._callbacks: list = []
 
     @property
     def path(self) -> Path:
@@ -164,16 +169,27 @@ class Checkpointer(Callback):
             )
         self._restored = state
 
-    def start(self, history, verbose) -> int:
-        """Restore the checkpoint into the (now built) model and the history;
-        return the first epoch to train."""
+    def start(self, history, verbose, callbacks=()) -> int:
+        """Restore the checkpoint into the (now built) model, the history
+        and ``callbacks`` (those passed to ``fit``, whose ``on_train_begin``
+        has run); return the first epoch to train."""
         self._steps = 0
+        self._callbacks = list(callbacks)
         state = self._restored
         if state is None:
             return 0
         model = self.model
+        callback_states = read_callback_states(self.path, state, self._callbacks, model)
         tensors, optimizer_state, rng_state = read_arrays(self.path, model, state)
-        # Everything is checked: only now does the model change.
+        # Everything is checked: only now do the model and the callbacks change.
+        for callback, callback_state in callback_states:
+            try:
+                callback.set_state(callback_state)
+            except (KeyError, TypeError, ValueError) as err:
+                raise ModelFileError(
+                    f"The checkpoint {str(self.path)!r} is damaged ({type(callback).__name__}'s "
+                    f"state: {type(err).__name__}: {err}); delete it to start over."
+                ) from None
         for (_, array), value in zip(model_arrays(model), tensors, strict=True):
             array[...] = value
         if optimizer_state is not None:
@@ -275,7 +291,8 @@ class Checkpointer(Callback):
     def _write(self, epoch, batch, learning_rate, partial=None, stopped=None):
         data = checkpoint_bytes(self.model, epoch=epoch, batch=batch,
                                 learning_rate=learning_rate, partial=partial,
-                                stopped_reason=stopped, run_fingerprint=self._fingerprint)
+                                stopped_reason=stopped, run_fingerprint=self._fingerprint,
+                                callbacks=self._callbacks)
         atomic_write_bytes(self.path, data)
 
     def _stop(self):

@@ -24,10 +24,12 @@ import json
 import math
 
 import numpy as np
+import safetensors.numpy
 
 from .._io import numpy_scalar_to_python
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
+from .canonical import canonical_bytes
 from .file_format import (
     CHECKPOINT_KEY,
     check_rng_state,
@@ -37,10 +39,11 @@ from .file_format import (
     read_layer_tensors,
     read_optimizer_state,
     read_rng_state,
+    read_tensor,
 )
 
-__all__ = ["STATE_VERSION", "checkpoint_bytes", "fingerprint", "partial_epoch_entry",
-           "read_arrays", "read_state"]
+__all__ = ["STATE_VERSION", "callback_tensor_name", "checkpoint_bytes", "fingerprint",
+           "partial_epoch_entry", "read_arrays", "read_callback_states", "read_state"]
 
 #: Version of the ``checkpoint`` metadata entry's layout.
 STATE_VERSION = 1
@@ -113,14 +116,65 @@ def partial_epoch_entry(*, epoch_rng_state, loss_sum, metric_sums, learning_rate
     }
 
 
+def callback_tensor_name(index: int, key: str, k: int) -> str:
+    """The tensor name of array ``k`` of the list ``key`` in the state of
+    the callback at position ``index`` of ``fit``'s ``callbacks``.
+
+    Example
+    -------
+    >>> callback_tensor_name(0, "best_weights", 1)
+    'callbacks.0.best_weights.1'
+    """
+    return f"callbacks.{index}.{key}.{k}"
+
+
+def _is_array_list(value) -> bool:
+    return isinstance(value, (list, tuple)) and any(isinstance(v, np.ndarray) for v in value)
+
+
+def _callback_entries(callbacks, dtype):
+    """The ``callbacks`` list of the checkpoint entry and the tensors it names."""
+    entries, tensors = [], {}
+    for index, callback in enumerate(callbacks):
+        state = callback.get_state()
+        if state is None:
+            continue
+        scalars, arrays = {}, {}
+        for key, value in state.items():
+            if _is_array_list(value):
+                arrays[key] = [list(np.shape(array)) for array in value]
+                for k, array in enumerate(value):
+                    tensors[callback_tensor_name(index, key, k)] = np.ascontiguousarray(
+                        array, dtype=dtype)
+            else:
+                scalars[key] = value
+        entries.append({"index": index, "class": type(callback).__name__,
+                        "state": scalars, "arrays": arrays})
+    return entries, tensors
+
+
+def _with_tensors(data: bytes, tensors: dict) -> bytes:
+    """``data`` (a model file's bytes) with ``tensors`` added."""
+    if not tensors:
+        return data
+    size = int.from_bytes(data[:8], "little")
+    metadata = json.loads(data[8:8 + size]).get("__metadata__") or {}
+    merged = safetensors.numpy.load(data)
+    merged.update(tensors)
+    return canonical_bytes(safetensors.numpy.save(merged, metadata=metadata))
+
+
 def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_reason,
-                     run_fingerprint) -> bytes:
+                     run_fingerprint, callbacks=()) -> bytes:
     """The content of a checkpoint: ``model``'s file with the training state
     in its ``checkpoint`` entry.
 
     ``epoch`` epochs and ``batch`` batches of the next are done; ``partial``
     is ``None`` at an epoch's end, else :func:`partial_epoch_entry`'s. The
-    history is ``model.history``'s. A value JSON cannot hold raises
+    history is ``model.history``'s. ``callbacks`` are those passed to
+    ``fit``: each one whose ``get_state()`` is not ``None`` gets an entry in
+    ``callbacks`` (its lists of arrays as tensors, see
+    :func:`callback_tensor_name`). A value JSON cannot hold raises
     TypeError.
 
     Example
@@ -149,8 +203,11 @@ def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_rea
         "partial": partial,
         "fingerprint": run_fingerprint,
     }
+    entries, tensors = _callback_entries(callbacks, model.dtype)
+    state["callbacks"] = entries
     text = json.dumps(state, default=_to_json)
-    return model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text})
+    data = model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text})
+    return _with_tensors(data, tensors)
 
 
 _FINGERPRINT_WORDS = {
@@ -240,6 +297,104 @@ def read_arrays(path, model, state):
     if state["partial"] is not None:
         check_rng_state(state["partial"]["epoch_rng_state"], model.rng, path, "epoch_rng_state")
     return tensors, optimizer_state, rng_state
+
+
+def read_callback_states(path, state, callbacks, model) -> list:
+    """The callbacks' states in the checkpoint at ``path``, checked against
+    ``callbacks`` (those passed to the resuming ``fit``, after
+    ``on_train_begin``): ``[(callback, state), ...]``.
+
+    A checkpoint without callback entries (written before nnzero kept them)
+    gives ``[]``. A checkpoint whose stateful callbacks differ from these --
+    another class at a position, a state where the callback keeps none, or a
+    stateful callback the checkpoint has no state for -- is refused with
+    InvalidArgumentError naming the difference; a damaged entry or tensor
+    with ModelFileError.
+
+    Example
+    -------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnzero as nz
+    >>> model = nz.Sequential([nz.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    >>> folder = tempfile.mkdtemp()
+    >>> stop = nz.callbacks.EarlyStopping(monitor="loss", restore_best_weights=True)
+    >>> _ = model.fit(x, y, epochs=1, verbose=0, batch_size=4, checkpoint_dir=folder,
+    ...               callbacks=[stop])
+    >>> path = os.path.join(folder, "checkpoint.nnz")
+    >>> state = read_state(path, fingerprint(model, [x, y, None], (2,), 4, True), 0)
+    >>> [(type(c).__name__, s["wait"], len(s["best_weights"]))
+    ...  for c, s in read_callback_states(path, state, [stop], model)]
+    [('EarlyStopping', 0, 2)]
+    """
+    entries = state.get("callbacks")
+    if entries is None:
+        return []
+
+    def refuse(what):
+        raise InvalidArgumentError(
+            f"The checkpoint {str(path)!r} was written with other callbacks: {what}. Pass "
+            "the callbacks it was written with, in the same order, or delete it to start over."
+        )
+
+    def damaged(what):
+        raise ModelFileError(
+            f"The checkpoint {str(path)!r} is damaged ({what}); delete it to start over."
+        )
+
+    if not isinstance(entries, list):
+        damaged("invalid callbacks entry")
+    saved = {}
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or isinstance(entry.get("index"), bool)
+            or not isinstance(entry.get("index"), int)
+            or entry["index"] < 0
+            or not isinstance(entry.get("class"), str)
+            or not isinstance(entry.get("state"), dict)
+            or not isinstance(entry.get("arrays"), dict)
+            or entry["index"] in saved
+        ):
+            damaged("invalid callbacks entry")
+        saved[entry["index"]] = entry
+    result = []
+    with open_file(path, "checkpoint") as f:
+        keys = set(f.keys())
+        for index in sorted(set(saved) | set(range(len(callbacks)))):
+            entry = saved.get(index)
+            callback = callbacks[index] if index < len(callbacks) else None
+            name = None if callback is None else type(callback).__name__
+            current = None if callback is None else callback.get_state()
+            if entry is None:
+                if current is not None:
+                    refuse(f"it has no state for callback {index + 1} ({name}) of this run")
+                continue
+            if callback is None:
+                refuse(f"callback {index + 1} was {entry['class']} there, and this run "
+                       f"has only {len(callbacks)} callback(s)")
+            if name != entry["class"]:
+                refuse(f"callback {index + 1} was {entry['class']} there, {name} now")
+            if current is None:
+                refuse(f"callback {index + 1} ({name}) kept a state there and keeps none now")
+            restored = dict(entry["state"])
+            for key, shapes in entry["arrays"].items():
+                if not isinstance(shapes, list) or not all(
+                    isinstance(shape, list) and all(
+                        isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                        for n in shape)
+                    for shape in shapes
+                ):
+                    damaged(f"invalid array shapes of callback {index + 1}")
+                restored[key] = [
+                    read_tensor(f, keys, callback_tensor_name(index, key, k),
+                                np.zeros(shape, model.dtype), path)
+                    for k, shape in enumerate(shapes)
+                ]
+            result.append((callback, restored))
+    return result
 
 
 def _check_state(state, path) -> None:

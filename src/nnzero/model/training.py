@@ -57,7 +57,9 @@ def run_fit(model, arguments: FitArguments) -> History:
     hooks = [*args.callbacks, *extra, *([checkpointer] if checkpointer else [])]
     callback_list = CallbackList([history, *hooks], model)
     callback_list.on_train_begin()
-    first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose)
+    # After on_train_begin, which resets the callbacks: their saved state wins.
+    first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose,
+                                                                    args.callbacks)
     # Weights to fall back on if training diverges before any epoch ends well.
     start_weights = [p.copy() for p in model.params]
     # Per-batch calls cost a dict and a loop per step, so they are made only
