@@ -24,12 +24,10 @@ import json
 import math
 
 import numpy as np
-import safetensors.numpy
 
 from .._io import numpy_scalar_to_python
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
-from .canonical import canonical_bytes
 from .file_format import (
     CHECKPOINT_KEY,
     check_rng_state,
@@ -153,17 +151,6 @@ def _callback_entries(callbacks, dtype):
     return entries, tensors
 
 
-def _with_tensors(data: bytes, tensors: dict) -> bytes:
-    """``data`` (a model file's bytes) with ``tensors`` added."""
-    if not tensors:
-        return data
-    size = int.from_bytes(data[:8], "little")
-    metadata = json.loads(data[8:8 + size]).get("__metadata__") or {}
-    merged = safetensors.numpy.load(data)
-    merged.update(tensors)
-    return canonical_bytes(safetensors.numpy.save(merged, metadata=metadata))
-
-
 def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_reason,
                      run_fingerprint, callbacks=()) -> bytes:
     """The content of a checkpoint: ``model``'s file with the training state
@@ -206,8 +193,8 @@ def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_rea
     entries, tensors = _callback_entries(callbacks, model.dtype)
     state["callbacks"] = entries
     text = json.dumps(state, default=_to_json)
-    data = model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text})
-    return _with_tensors(data, tensors)
+    return model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text},
+                            extra_tensors=tensors)
 
 
 _FINGERPRINT_WORDS = {

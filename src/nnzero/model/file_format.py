@@ -124,12 +124,15 @@ def model_arrays(model) -> list:
 
 
 # -- writing -----------------------------------------------------------------------------
-def model_file_bytes(model, include_optimizer: bool = True, extra_metadata=None) -> bytes:
+def model_file_bytes(model, include_optimizer: bool = True, extra_metadata=None,
+                     extra_tensors=None) -> bytes:
     """The content of ``model``'s ``.nnz`` file.
 
     ``include_optimizer`` stores the optimizer's slots and step count (when
-    it has taken a step). ``extra_metadata`` (text values) is stored beside
-    nnzero's own entries; checkpoints keep their training state there.
+    it has taken a step). ``extra_metadata`` (text values) and
+    ``extra_tensors`` (arrays by name) are stored beside nnzero's own
+    entries; checkpoints keep their training state and callbacks' arrays
+    there.
 
     Raises ModelFileError for a model that is not built or has a layer whose
     class is not registered (``load_model`` could not rebuild it).
@@ -176,6 +179,7 @@ def model_file_bytes(model, include_optimizer: bool = True, extra_metadata=None)
                 for j, array in enumerate(arrays):
                     tensors[optimizer_tensor_name(slot, j)] = np.ascontiguousarray(array)
     metadata.update(extra_metadata or {})
+    tensors.update(extra_tensors or {})
     # Sorted header: the same model always gives the same bytes.
     return canonical_bytes(safetensors.numpy.save(tensors, metadata=metadata))
 
