@@ -81,11 +81,15 @@ class Adam(Optimizer):
         self.eps = check_positive(eps, "eps")
         self.amsgrad = check_bool(amsgrad, "amsgrad")
         self.slot_names = ("m", "v") + (("v_max",) if self.amsgrad else ())
-        if not self.amsgrad and not self.weight_decay:
-            _kernels.get("adam")  # compiled now rather than at the first step
+        self._compiled_kernel()  # compiled now rather than at the first step
+
+    def _compiled_kernel(self):
+        """The numba extra's compiled update, or None where NumPy runs it (no
+        numba, kernels off, or AMSGrad or weight decay, which it does not cover)."""
+        return None if self.amsgrad or self.weight_decay else _kernels.get("adam")
 
     def uses_compiled_kernel(self) -> bool:
-        return not self.amsgrad and not self.weight_decay and _kernels.get("adam") is not None
+        return self._compiled_kernel() is not None
 
     def _update(self, param, grad, lr, state):
         if self.decoupled:
@@ -96,7 +100,7 @@ class Adam(Optimizer):
             g = self._decayed(param, grad)
         t = self.iterations
         m, v = state["m"], state["v"]
-        kernel = None if self.amsgrad or self.weight_decay else _kernels.get("adam")
+        kernel = self._compiled_kernel()
         if kernel is not None and _kernels.usable(param, g, m, v):
             # The rule below in one compiled pass, with its constants as
             # scalars of the parameters' dtype (as NumPy converts them).

@@ -86,18 +86,21 @@ class SGD(Optimizer):
             )
         self.nesterov = nesterov
         self.slot_names = ("momentum",) if self.momentum else ()
-        if not self.momentum and not self.weight_decay:
-            _kernels.get("sgd")  # compiled now rather than at the first step
+        self._compiled_kernel()  # compiled now rather than at the first step
+
+    def _compiled_kernel(self):
+        """The numba extra's compiled update, or None where NumPy runs it (no
+        numba, kernels off, or momentum or weight decay, which it does not cover)."""
+        return None if self.momentum or self.weight_decay else _kernels.get("sgd")
 
     def uses_compiled_kernel(self) -> bool:
-        return not self.momentum and not self.weight_decay and _kernels.get("sgd") is not None
+        return self._compiled_kernel() is not None
 
     def _update(self, param, grad, lr, state):
-        if not self.momentum and not self.weight_decay:
-            kernel = _kernels.get("sgd")
-            if kernel is not None and _kernels.usable(param, grad):
-                kernel(param, grad, param.dtype.type(lr))  # the same bits in one pass
-                return
+        kernel = self._compiled_kernel()
+        if kernel is not None and _kernels.usable(param, grad):
+            kernel(param, grad, param.dtype.type(lr))  # the same bits in one pass
+            return
         g = self._decayed(param, grad)
         tmp = self._scratch("t", param)
         if self.momentum:
