@@ -84,6 +84,15 @@ class _Monitor(Callback):
         self.min_delta = abs(check_number(min_delta, "min_delta"))
         self.best = None
 
+    def _best_state(self) -> dict:
+        """``{"best": value}``, the monitored best as a plain float (or None),
+        for a subclass's ``get_state``; :meth:`_take_best` reads it back."""
+        return {"best": None if self.best is None else float(self.best)}
+
+    def _take_best(self, state: dict) -> None:
+        best = state["best"]
+        self.best = None if best is None else float(best)
+
     def _improved(self, value: float) -> bool:
         if self.best is None:
             return True
@@ -164,7 +173,7 @@ class EarlyStopping(_Monitor):
         {'best': None, 'wait': 0, 'best_epoch': None, 'stopped_epoch': None, 'best_weights': None}
         """
         return {
-            "best": None if self.best is None else float(self.best),
+            **self._best_state(),
             "wait": self.wait,
             "best_epoch": self.best_epoch,
             "stopped_epoch": self.stopped_epoch,
@@ -173,8 +182,7 @@ class EarlyStopping(_Monitor):
 
     def set_state(self, state: dict) -> None:
         """Take back :meth:`get_state`'s dict (from a checkpoint)."""
-        best = state["best"]
-        self.best = None if best is None else float(best)
+        self._take_best(state)
         self.wait = int(state["wait"])
         self.best_epoch = state["best_epoch"]
         self.stopped_epoch = state["stopped_epoch"]
@@ -284,12 +292,11 @@ class ModelCheckpoint(_Monitor):
         """
         if not self.save_best_only:
             return None
-        return {"best": None if self.best is None else float(self.best)}
+        return self._best_state()
 
     def set_state(self, state: dict) -> None:
         """Take back :meth:`get_state`'s dict (from a checkpoint)."""
-        best = state["best"]
-        self.best = None if best is None else float(best)
+        self._take_best(state)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
