@@ -212,6 +212,12 @@ def _result(framework, seconds, memory=None, replay=None):
     return result
 
 
+def _header(rounds):
+    """render's header, with placeholder text for everything but the rounds."""
+    return {"machine": "m", "software": "s", "threads": "2 threads", "data": "d",
+            "rounds": rounds, "repeats": 1, "orders": "o", "load": "l", "command": "c"}
+
+
 def test_ratios_are_medians_over_rounds_with_their_range():
     # nnzero / PyTorch per round: 1/2, 3/4 and 2/5 (from each child's median).
     rounds = [
@@ -227,8 +233,7 @@ def test_ratios_are_medians_over_rounds_with_their_range():
     assert case1.ratios["replay"] == (2.0, 2.0, 3.0)
     assert above.ratios["pytorch"] == (0.5, 0.25, 1.0)
     assert whole.values == {"nnzero": 110, "pytorch": 120}
-    header = {"machine": "m", "software": "s", "threads": "2 threads", "data": "d",
-              "rounds": 3, "repeats": 1, "orders": "o", "load": "l", "command": "c"}
+    header = _header(rounds=3)
     text = render(header, rows, ["nnzero", "pytorch"], None)
     assert "| 0.50 (0.40–0.75) | 2.00 (2.00–3.00) |" in text
     assert "÷ PyTorch 0.50 (≤ 0.67) met; ÷ GEMM replay 2.00 (≤ 1.3) NOT met" in text
@@ -246,8 +251,7 @@ def test_numba_ratios_are_over_the_peers_the_replay_and_nnzero():
     assert case1.numba_ratios == {"pytorch": (0.25, 0.25, 0.25), "replay": (1.0, 1.0, 1.0),
                                   "nnzero": (0.5, 0.5, 0.5)}
     assert above.numba_ratios["nnzero"] == (1.2, 1.2, 1.2)
-    header = {"machine": "m", "software": "s", "threads": "2 threads", "data": "d",
-              "rounds": 1, "repeats": 1, "orders": "o", "load": "l", "command": "c"}
+    header = _header(rounds=1)
     text = render(header, [case1, above], ["nnzero", "nnzero-numba", "pytorch"], None)
     assert "| 1. MNIST 784-128-64-10 ReLU, Adam, batch 128 | 0.25 | 1.00 | 0.50 |" in text
     assert "÷ PyTorch 0.25 (≤ 0.67) met; ÷ GEMM replay 1.00 (≤ 1.3) met" in text
