@@ -60,6 +60,11 @@ class ProgressBar(Callback):
         Draw the live bar; ``None`` draws it only when ``file`` is a
         terminal. Without the bar, one summary line is written per epoch, so
         that logs and pipes get readable text rather than control codes.
+    batch_size : int, optional
+        Samples per batch. It places the bar of an epoch resumed from a
+        checkpoint at the samples already trained; without it they are
+        taken to be the resumed batch's index times that batch's size
+        (which is wrong only when the resumed batch is a short last one).
 
     Example
     -------
@@ -69,9 +74,11 @@ class ProgressBar(Callback):
     False
     """
 
-    def __init__(self, n_samples: int, epochs: int, file=None, bar: bool | None = None):
+    def __init__(self, n_samples: int, epochs: int, file=None, bar: bool | None = None,
+                 batch_size: int | None = None):
         self.n_samples = int(n_samples)
         self.epochs = int(epochs)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.file = sys.stdout if file is None else file
         if bar is None:
             isatty = getattr(self.file, "isatty", None)
@@ -100,6 +107,10 @@ class ProgressBar(Callback):
         if self._tqdm is None or not logs:
             return
         size = logs.get("size", 0)
+        if self._seen == 0 and batch > 0:
+            # The epoch resumes from a checkpoint: its earlier batches were
+            # trained by the run that wrote it, so the bar starts after them.
+            self._tqdm.update(min(batch * (self.batch_size or size), self.n_samples))
         self._seen += size
         self._loss_sum += logs.get("loss", 0.0) * size
         self._acc_sum += logs.get("accuracy", 0.0) * size

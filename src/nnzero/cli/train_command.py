@@ -196,7 +196,8 @@ def train(ctx, config_path, no_plots, quiet, resume, checkpoint_every, **options
     config = resolve_config(file_values, options, source=config_path or "config")
 
     def progress(data):
-        return [] if quiet else [ProgressBar(len(data.x_train), config["epochs"])]
+        return [] if quiet else [ProgressBar(len(data.x_train), config["epochs"],
+                                             batch_size=config["batch_size"])]
 
     try:
         launch_run(config, resume=resume, checkpoint_every=checkpoint_every,

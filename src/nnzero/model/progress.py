@@ -87,7 +87,9 @@ class EpochBar(Callback):
                 self._sums[key] = self._sums.get(key, 0.0) + value * size
         self._size += size
         bar = self._bar
-        bar.update(1)
+        # Moved to the batch's position rather than by one: an epoch resumed
+        # from a checkpoint starts at a later batch, and its bar with it.
+        bar.update(batch + 1 - bar.n)
         now = time.monotonic()
         if now - self._shown >= REFRESH_SECONDS:
             self._shown = now
