@@ -59,8 +59,9 @@ class Callback:
         ``fit(..., checkpoint_dir=...)`` stores it in the checkpoint after
         every epoch (and every ``checkpoint_every`` batches) and, on
         resumption, hands it to :meth:`set_state` after ``on_train_begin``.
-        Values are numbers, text, booleans or ``None`` (kept exactly), or a
-        list of arrays (stored as tensors in the model's dtype).
+        Values are numbers, text, booleans or ``None``, or lists and dicts
+        of these (kept exactly, as JSON), or a list of arrays (stored as
+        tensors in the model's dtype).
 
         Returns
         -------

@@ -126,6 +126,7 @@ class Checkpointer(Callback):
         self._pending: PartialEpoch | None = None
         self._restored: dict | None = None
         self._callbacks: list = []
+        self._batch_log = None
 
     @property
     def path(self) -> Path:
@@ -169,23 +170,38 @@ class Checkpointer(Callback):
             )
         self._restored = state
 
-    def start(self, history, verbose, callbacks=()) -> int:
+    def start(self, history, verbose, callbacks=(), batch_log=None) -> int:
         """Restore the checkpoint into the (now built) model, the history
         and ``callbacks`` (those passed to ``fit``, whose ``on_train_begin``
-        has run); return the first epoch to train."""
+        has run); return the first epoch to train.
+
+        ``batch_log`` is the :class:`.BatchLog` of ``fit(log_every=...)``:
+        its records are kept apart from ``callbacks``, so that a run resumed
+        with another ``log_every``, or without, is not refused. Resumed from
+        a checkpoint that has none, it counts updates from the checkpoint's."""
         self._steps = 0
         self._callbacks = list(callbacks)
+        self._batch_log = batch_log
         state = self._restored
         if state is None:
             return 0
         model = self.model
         callback_states = read_callback_states(self.path, state, self._callbacks, model)
         tensors, optimizer_state, rng_state = read_arrays(self.path, model, state)
+        if batch_log is not None:
+            steps = state["epoch"] * self._batches_per_epoch + state["batch"]
+            saved = state["batch_log"] or {"count": steps, "size": 0, "sums": {}, "records": {}}
+            callback_states.append((batch_log, saved))
         # Everything is checked: only now do the model and the callbacks change.
-        for callback, callback_state in callback_states:
+        # A callback refusing its state (checked by its set_state) puts back
+        # those already set, so a refused checkpoint changes nothing.
+        before = [(callback, callback.get_state()) for callback, _ in callback_states]
+        for done, (callback, callback_state) in enumerate(callback_states):
             try:
                 callback.set_state(callback_state)
             except (KeyError, TypeError, ValueError) as err:
+                for earlier, state_before in before[:done]:
+                    earlier.set_state(state_before)
                 raise ModelFileError(
                     f"The checkpoint {str(self.path)!r} is damaged ({type(callback).__name__}'s "
                     f"state: {type(err).__name__}: {err}); delete it to start over."
@@ -292,7 +308,7 @@ class Checkpointer(Callback):
         data = checkpoint_bytes(self.model, epoch=epoch, batch=batch,
                                 learning_rate=learning_rate, partial=partial,
                                 stopped_reason=stopped, run_fingerprint=self._fingerprint,
-                                callbacks=self._callbacks)
+                                callbacks=self._callbacks, batch_log=self._batch_log)
         atomic_write_bytes(self.path, data)
 
     def _stop(self):

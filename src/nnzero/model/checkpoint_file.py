@@ -152,7 +152,7 @@ def _callback_entries(callbacks, dtype):
 
 
 def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_reason,
-                     run_fingerprint, callbacks=()) -> bytes:
+                     run_fingerprint, callbacks=(), batch_log=None) -> bytes:
     """The content of a checkpoint: ``model``'s file with the training state
     in its ``checkpoint`` entry.
 
@@ -161,8 +161,9 @@ def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_rea
     history is ``model.history``'s. ``callbacks`` are those passed to
     ``fit``: each one whose ``get_state()`` is not ``None`` gets an entry in
     ``callbacks`` (its lists of arrays as tensors, see
-    :func:`callback_tensor_name`). A value JSON cannot hold raises
-    TypeError.
+    :func:`callback_tensor_name`). ``batch_log``, ``fit(log_every=...)``'s
+    :class:`.BatchLog`, has its state in ``batch_log`` (``None`` without
+    one). A value JSON cannot hold raises TypeError.
 
     Example
     -------
@@ -192,6 +193,7 @@ def checkpoint_bytes(model, *, epoch, batch, learning_rate, partial, stopped_rea
     }
     entries, tensors = _callback_entries(callbacks, model.dtype)
     state["callbacks"] = entries
+    state["batch_log"] = None if batch_log is None else batch_log.get_state()
     text = json.dumps(state, default=_to_json)
     return model_file_bytes(model, extra_metadata={CHECKPOINT_KEY: text},
                             extra_tensors=tensors)
@@ -403,6 +405,9 @@ def _check_state(state, path) -> None:
         bad("no history")
     if any(not isinstance(v, list) for v in history.values()):
         bad("history entries must be lists")
+    # Checkpoints written before batch records were kept have no entry.
+    if not isinstance(state.setdefault("batch_log", None), (dict, type(None))):
+        bad("invalid batch_log entry")
     partial = state.setdefault("partial", None)
     if (partial is None) != (state["batch"] == 0):
         bad("batch and partial-epoch state disagree")

@@ -100,6 +100,73 @@ class LayerStats(Callback):
             self._rows[name].append(values)
         self.updates.append(update)
 
+    def get_state(self) -> dict:
+        """The records so far and the count of updates, for a checkpoint:
+        a resumed run carries on with the same rows and update numbers.
+
+        Returns
+        -------
+        dict
+            ``every``, ``count``, ``updates``, ``rows`` (each statistic's
+            rows) and ``before``: the kernels as they were before the next
+            recorded update, or ``None`` between records.
+
+        Example
+        -------
+        >>> import nnzero as nz
+        >>> nz.callbacks.LayerStats(every=10).get_state()["count"]
+        0
+        """
+        return {"every": self.every, "count": self._count, "updates": list(self.updates),
+                "rows": {name: [list(row) for row in rows] for name, rows in self._rows.items()},
+                "before": None if self._before is None else list(self._before)}
+
+    def set_state(self, state: dict) -> None:
+        """Take back :meth:`get_state`'s dict (from a checkpoint), after
+        ``on_train_begin``. Raises ValueError when it does not fit this
+        model's Dense layers.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> import nnzero as nz
+        >>> model = nz.Sequential([nz.layers.Dense(2, activation="softmax")])
+        >>> model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        >>> stats = nz.callbacks.LayerStats(every=1)
+        >>> _ = model.fit(np.ones((4, 3)), [0, 1] * 2, batch_size=2, verbose=0,
+        ...               callbacks=[stats])
+        >>> again = nz.callbacks.LayerStats(every=1)
+        >>> again.set_model(model)
+        >>> again.on_train_begin()
+        >>> again.set_state(stats.get_state())
+        >>> again.updates
+        [0, 1]
+        """
+        count, updates, rows = state["count"], state["updates"], state["rows"]
+        width = len(self.layers)
+        if (
+            not _is_count(count)
+            or not isinstance(updates, list)
+            or not all(_is_count(u) and u < count for u in updates)
+            or not isinstance(rows, dict) or set(rows) != set(self.STATS)
+            or not all(isinstance(r, list) and len(r) == len(updates) for r in rows.values())
+            or not all(isinstance(row, list) and len(row) == width
+                       for r in rows.values() for row in r)
+        ):
+            raise ValueError("the recorded updates and rows do not fit this model's "
+                             f"{width} Dense layer(s)")
+        before = state["before"]
+        kernels = [layer.kernel for _, layer in self._dense]
+        if before is not None and [np.shape(b) for b in before] != [k.shape for k in kernels]:
+            raise ValueError("the kept kernels do not have the Dense layers' shapes")
+        self._count, self.updates = count, list(updates)
+        self._rows = {name: [[float(v) for v in row] for row in rows[name]]
+                      for name in self.STATS}
+        # Kernels kept for another `every` would span more than one update.
+        same_every = state["every"] == self.every
+        self._before = ([np.array(b, dtype=k.dtype) for b, k in zip(before, kernels, strict=True)]
+                        if before is not None and same_every else None)
+
     @property
     def stats(self) -> dict:
         """Each statistic as an array of shape (recorded updates, Dense layers)."""
@@ -112,6 +179,14 @@ class LayerStats(Callback):
         return {"every": self.every, "updates": list(self.updates), "layers": list(self.layers),
                 **{name: [[None if not np.isfinite(v) else v for v in row] for row in rows]
                    for name, rows in self._rows.items()}}
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _saturated(activation, a: np.ndarray) -> float:
@@ -176,6 +251,48 @@ class BatchLog(Callback):
     def on_train_end(self, logs=None):
         if self._size:
             self._flush()
+
+    def get_state(self) -> dict:
+        """What a resumed run needs: the records so far (``history.batches``),
+        the count of updates and the sums of the batches not yet recorded.
+
+        Example
+        -------
+        >>> import nnzero as nz
+        >>> log = BatchLog(2, nz.callbacks.History(), batches_per_epoch=3)
+        >>> log.get_state()
+        {'count': 0, 'size': 0, 'sums': {}, 'records': {}}
+        """
+        return {"count": self._count, "size": self._size, "sums": dict(self._sums),
+                "records": {key: list(values) for key, values in self.history.batches.items()}}
+
+    def set_state(self, state: dict) -> None:
+        """Take back :meth:`get_state`'s dict (from a checkpoint): the
+        records go back into ``history.batches``. Raises ValueError on
+        values of the wrong kind.
+
+        Example
+        -------
+        >>> import nnzero as nz
+        >>> log = BatchLog(2, nz.callbacks.History(), batches_per_epoch=3)
+        >>> log.set_state({"count": 2, "size": 0, "sums": {},
+        ...                "records": {"update": [2], "epoch": [0.667], "loss": [0.5]}})
+        >>> log.history.batches["loss"]
+        [0.5]
+        """
+        count, size, sums, records = (state["count"], state["size"], state["sums"],
+                                      state["records"])
+        if (
+            not _is_count(count) or not _is_count(size)
+            or not isinstance(sums, dict) or not all(_is_number(v) for v in sums.values())
+            or not isinstance(records, dict)
+            or not all(isinstance(values, list) and all(_is_number(v) for v in values)
+                       for values in records.values())
+        ):
+            raise ValueError("invalid batch records")
+        self._count, self._size = count, size
+        self._sums = {key: float(value) for key, value in sums.items()}
+        self.history.batches = {key: list(values) for key, values in records.items()}
 
     def _flush(self):
         record = self.history.batches

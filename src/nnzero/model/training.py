@@ -48,8 +48,9 @@ def run_fit(model, arguments: FitArguments) -> History:
     model.stop_training = False
     per_epoch = math.ceil(len(args.x) / args.batch_size) if len(args.x) else 1
     extra = []
-    if args.log_every:
-        extra.append(BatchLog(args.log_every, history, per_epoch))
+    batch_log = BatchLog(args.log_every, history, per_epoch) if args.log_every else None
+    if batch_log is not None:
+        extra.append(batch_log)
     bar = EpochBar(epochs, per_epoch) if verbose == 1 and use_bar() else None
     if bar is not None:
         extra.append(bar)
@@ -58,8 +59,8 @@ def run_fit(model, arguments: FitArguments) -> History:
     callback_list = CallbackList([history, *hooks], model)
     callback_list.on_train_begin()
     # After on_train_begin, which resets the callbacks: their saved state wins.
-    first_epoch = 0 if checkpointer is None else checkpointer.start(history, verbose,
-                                                                    args.callbacks)
+    first_epoch = 0 if checkpointer is None else checkpointer.start(
+        history, verbose, args.callbacks, batch_log)
     # Weights to fall back on if training diverges before any epoch ends well.
     start_weights = [p.copy() for p in model.params]
     # Per-batch calls cost a dict and a loop per step, so they are made only
