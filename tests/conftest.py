@@ -9,6 +9,8 @@ Tests marked ``fuzz`` (the 2,000-example runs of the property tests) are
 left out unless the ``-m`` expression names them: ``pytest -m fuzz``.
 """
 
+import signal
+
 import numpy as np
 import pytest
 from hypothesis import settings
@@ -32,3 +34,14 @@ def pytest_collection_modifyitems(config, items):
 def _numpy_errors_raise():
     with np.errstate(all="raise"):
         yield
+
+
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler for the test, the previous one after.
+
+    A test run started in the background may have SIGINT ignored, and fit
+    only takes over Python's own handler, as at a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

@@ -179,14 +179,8 @@ ARGS = ["train", "--dataset", "moons", "--samples", "240", "--layers", "8", "--e
 # 11 batches an epoch; the run stops after epoch 5, its best at epoch 3.
 
 
-@pytest.fixture
-def _python_sigint_handler():
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
-
-@pytest.mark.usefixtures("_python_sigint_handler")
+@pytest.mark.usefixtures("python_sigint_handler")
 @pytest.mark.parametrize(("step", "every"), [(30, None), (40, "5"), (52, "5")])
 def test_cli_early_stopping_resumes_to_the_same_model_file(tmp_path, monkeypatch, step, every):
     import os

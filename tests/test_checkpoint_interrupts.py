@@ -118,15 +118,8 @@ class SendSigint(nz.callbacks.Callback):
                 os.kill(os.getpid(), signal.SIGINT)
 
 
-@pytest.fixture
-def default_sigint():
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
 def test_sigint_in_process_returns_history_and_restores_the_handler(tmp_path, straight,
-                                                                    default_sigint):
+                                                                    python_sigint_handler):
     history = fit(make_model(), tmp_path, callbacks=[SendSigint(7)])
     assert history.interrupted and len(history.epoch) == 1  # the last batch of epoch 1
     assert "after epoch 1;" in history.stopped_reason
@@ -138,13 +131,13 @@ def test_sigint_in_process_returns_history_and_restores_the_handler(tmp_path, st
     assert_same_run(model, straight[0], history, straight[1])
 
 
-def test_second_sigint_interrupts_at_once(tmp_path, default_sigint):
+def test_second_sigint_interrupts_at_once(tmp_path, python_sigint_handler):
     with pytest.raises(KeyboardInterrupt):
         fit(make_model(), tmp_path, callbacks=[SendSigint(2, times=2)])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_sigint_without_checkpoints_is_a_keyboard_interrupt(default_sigint):
+def test_sigint_without_checkpoints_is_a_keyboard_interrupt(python_sigint_handler):
     with pytest.raises(KeyboardInterrupt):
         fit(make_model(), callbacks=[SendSigint(2)])
 

@@ -164,14 +164,8 @@ ARGS = ["train", "--dataset", "moons", "--samples", "240", "--layers", "8", "--e
         "--batch-size", "16", "--log-every", "4", "--layer-stats", "5", "--no-plots", "--quiet"]
 
 
-@pytest.fixture
-def _python_sigint_handler():
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
-
-@pytest.mark.usefixtures("_python_sigint_handler")
+@pytest.mark.usefixtures("python_sigint_handler")
 @pytest.mark.parametrize(("step", "every"), [(14, None), (19, "5")])
 def test_cli_resume_writes_the_records_of_the_straight_run(tmp_path, monkeypatch, step, every):
     from test_cli_resume import _At, _with_callback

@@ -24,12 +24,8 @@ ARGS = ["train", "--dataset", "moons", "--samples", "240", "--layers", "8", "--e
 
 
 @pytest.fixture(autouse=True)
-def _python_sigint_handler():
-    # A test run started in the background may have SIGINT ignored; fit only
-    # takes over Python's own handler, as at a terminal.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
+def _python_sigint_for_every_test(python_sigint_handler):
+    """Every test here signals the process (conftest's fixture)."""
 
 
 class _At(nz.callbacks.Callback):

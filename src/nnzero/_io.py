@@ -1,5 +1,6 @@
 """Writing files: atomic writes (a crash or a full disk never leaves a
-half-written file where a good one was), and NumPy scalars in JSON."""
+half-written file where a good one was), NumPy scalars in JSON, and the
+kinds of JSON value read back."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from ._targets import write_target
 from .errors import ModelFileError
 
-__all__ = ["atomic_write_bytes", "numpy_scalar_to_python"]
+__all__ = ["atomic_write_bytes", "is_json_count", "is_json_number", "numpy_scalar_to_python"]
 
 
 def atomic_write_bytes(path, data: bytes, error: type[Exception] = ModelFileError) -> None:
@@ -102,3 +103,25 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def is_json_number(value) -> bool:
+    """True for a number read from JSON (an int or a float), not a boolean.
+
+    Example
+    -------
+    >>> is_json_number(0.5), is_json_number(True), is_json_number("1")
+    (True, False, False)
+    """
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_json_count(value) -> bool:
+    """True for a whole number of at least 0 read from JSON, not a boolean.
+
+    Example
+    -------
+    >>> is_json_count(3), is_json_count(-1), is_json_count(2.0), is_json_count(False)
+    (True, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

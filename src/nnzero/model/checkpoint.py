@@ -188,8 +188,8 @@ class Checkpointer(Callback):
         model = self.model
         callback_states = read_callback_states(self.path, state, self._callbacks, model)
         tensors, optimizer_state, rng_state = read_arrays(self.path, model, state)
+        steps = state["epoch"] * self._batches_per_epoch + state["batch"]
         if batch_log is not None:
-            steps = state["epoch"] * self._batches_per_epoch + state["batch"]
             saved = state["batch_log"] or {"count": steps, "size": 0, "sums": {}, "records": {}}
             callback_states.append((batch_log, saved))
         # Everything is checked: only now do the model and the callbacks change.
@@ -230,7 +230,7 @@ class Checkpointer(Callback):
             )
         history.history = {k: list(v) for k, v in state["history"].items()}
         history.epoch = list(state["history_epochs"])
-        self._steps = state["epoch"] * self._batches_per_epoch + state["batch"]
+        self._steps = steps
         if state["stopped_reason"]:
             history.stopped_reason = state["stopped_reason"]
             return self._epochs

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from .._io import numpy_scalar_to_python
+from .._io import is_json_count, is_json_number, numpy_scalar_to_python
 from .._registry import config_of
 from ..errors import InvalidArgumentError, ModelFileError
 from .file_format import (
@@ -339,9 +339,7 @@ def read_callback_states(path, state, callbacks, model) -> list:
     for entry in entries:
         if (
             not isinstance(entry, dict)
-            or isinstance(entry.get("index"), bool)
-            or not isinstance(entry.get("index"), int)
-            or entry["index"] < 0
+            or not is_json_count(entry.get("index"))
             or not isinstance(entry.get("class"), str)
             or not isinstance(entry.get("state"), dict)
             or not isinstance(entry.get("arrays"), dict)
@@ -371,9 +369,7 @@ def read_callback_states(path, state, callbacks, model) -> list:
             restored = dict(entry["state"])
             for key, shapes in entry["arrays"].items():
                 if not isinstance(shapes, list) or not all(
-                    isinstance(shape, list) and all(
-                        isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                        for n in shape)
+                    isinstance(shape, list) and all(is_json_count(n) for n in shape)
                     for shape in shapes
                 ):
                     damaged(f"invalid array shapes of callback {index + 1}")
@@ -398,7 +394,7 @@ def _check_state(state, path) -> None:
         bad(f"state version {state.get('version')!r}, expected {STATE_VERSION}")
     for key in ("epoch", "batch"):
         value = state.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not is_json_count(value):
             bad(f"{key} {value!r}")
     history, epochs = state.get("history"), state.get("history_epochs")
     if not isinstance(history, dict) or not isinstance(epochs, list):
@@ -418,7 +414,7 @@ def _check_state(state, path) -> None:
         numbers = [partial.get(k) for k in ("loss_sum", "learning_rate", "elapsed")]
         if (
             not isinstance(sums, list)
-            or not all(_is_real(v) for v in [*sums, *numbers])
+            or not all(is_json_number(v) for v in [*sums, *numbers])
             or not isinstance(partial.get("epoch_rng_state"), dict)
         ):
             bad("invalid partial-epoch state")
@@ -426,14 +422,10 @@ def _check_state(state, path) -> None:
         for key in ("loss_sum", "learning_rate", "elapsed"):
             partial[key] = float(partial[key])
     lr = state.setdefault("learning_rate", None)
-    if lr is not None and not (_is_real(lr) and math.isfinite(lr) and lr > 0):
+    if lr is not None and not (is_json_number(lr) and math.isfinite(lr) and lr > 0):
         bad(f"learning_rate {lr!r}")
     if lr is not None:
         state["learning_rate"] = float(lr)
     reason = state.setdefault("stopped_reason", None)
     if reason is not None and not isinstance(reason, str):
         bad("stopped_reason must be text")
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._io import is_json_count, is_json_number
 from .._validation import check_int
 from ..layers.dense import Dense
 from .callback_base import Callback
@@ -145,9 +146,9 @@ class LayerStats(Callback):
         count, updates, rows = state["count"], state["updates"], state["rows"]
         width = len(self.layers)
         if (
-            not _is_count(count)
+            not is_json_count(count)
             or not isinstance(updates, list)
-            or not all(_is_count(u) and u < count for u in updates)
+            or not all(is_json_count(u) and u < count for u in updates)
             or not isinstance(rows, dict) or set(rows) != set(self.STATS)
             or not all(isinstance(r, list) and len(r) == len(updates) for r in rows.values())
             or not all(isinstance(row, list) and len(row) == width
@@ -179,14 +180,6 @@ class LayerStats(Callback):
         return {"every": self.every, "updates": list(self.updates), "layers": list(self.layers),
                 **{name: [[None if not np.isfinite(v) else v for v in row] for row in rows]
                    for name, rows in self._rows.items()}}
-
-
-def _is_count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _saturated(activation, a: np.ndarray) -> float:
@@ -283,10 +276,10 @@ class BatchLog(Callback):
         count, size, sums, records = (state["count"], state["size"], state["sums"],
                                       state["records"])
         if (
-            not _is_count(count) or not _is_count(size)
-            or not isinstance(sums, dict) or not all(_is_number(v) for v in sums.values())
+            not is_json_count(count) or not is_json_count(size)
+            or not isinstance(sums, dict) or not all(is_json_number(v) for v in sums.values())
             or not isinstance(records, dict)
-            or not all(isinstance(values, list) and all(_is_number(v) for v in values)
+            or not all(isinstance(values, list) and all(is_json_number(v) for v in values)
                        for values in records.values())
         ):
             raise ValueError("invalid batch records")
